@@ -1,0 +1,25 @@
+"""Numbers about matrices and quantum linear-solver algorithms.
+
+κ and sparsity, block-encoding scale α, closed-form query counts (numeric and sympy),
+logical qubits, gate-time projections, a machine-calibrated classical cost model, and the
+one-call :func:`estimate`.
+"""
+
+from .block_encoding_cost import BlockEncodingCost, block_encoding_cost
+from .classical_cost import ClassicalCostModel, classical_cost_model, fit_classical_cost
+from .condition import ConditionEstimate, condition_number, merikoski_bound
+from .estimate import DEFAULT_EPSILON, DEFAULT_GATE_TIME, Estimate, estimate
+from .matrix_input import as_matrix, load_matrix
+from .properties import MatrixProperties, matrix_properties
+from .query_counts import (cks_complexity, hhl_complexity, jennings_expected_query_count, jennings_parameters,
+                           jennings_qubits, jennings_query_count, jennings_success_probability,
+                           paper_classical_time, paper_quantum_time)
+
+__all__ = [
+    "BlockEncodingCost", "ClassicalCostModel", "ConditionEstimate", "Estimate", "MatrixProperties",
+    "DEFAULT_EPSILON", "DEFAULT_GATE_TIME", "as_matrix", "block_encoding_cost", "classical_cost_model",
+    "cks_complexity", "condition_number", "estimate", "fit_classical_cost", "hhl_complexity",
+    "jennings_expected_query_count", "jennings_parameters", "jennings_qubits", "jennings_query_count",
+    "jennings_success_probability", "load_matrix", "matrix_properties", "merikoski_bound",
+    "paper_classical_time", "paper_quantum_time",
+]

@@ -1,0 +1,112 @@
+"""Classical solve-time model T(n) = c1·n³ + c2 (Q-Newton Eq. 3), fitted on this machine.
+
+The constants come from timing the actual solver used by the trainer — SciPy's Cholesky
+(``cho_factor`` + ``cho_solve``) for SPD systems, LU (``lu_factor`` + ``lu_solve``)
+otherwise — on random systems of a few sizes, fitted by least squares on the largest sizes
+(where n³ dominates). The fit is cached as JSON per machine under the user cache directory
+(``$QLSA_CACHE_DIR`` overrides it) and refreshed on request.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import scipy.linalg as sla
+
+from qlsa.serialization import jsonable
+from qlsa.errors import InvalidParameterError
+
+SOLVERS = ("cholesky", "lu")
+DEFAULT_SIZES = (256, 512, 768, 1024, 1536)
+
+
+@dataclass(frozen=True)
+class ClassicalCostModel:
+    """Fitted c1 [s] and c2 [s] of T(n) = c1·n³ + c2 for one solver on one machine."""
+
+    solver: str
+    c1: float
+    c2: float
+    machine: str
+    fitted_at: str
+    sizes: tuple[int, ...]
+    seconds: tuple[float, ...]
+
+    def seconds_for(self, n: int) -> float:
+        """Predicted seconds of one factor-and-solve of an n×n system."""
+        return self.c1 * n**3 + self.c2
+
+    def to_dict(self) -> dict:
+        return jsonable(self)
+
+
+def machine_id() -> str:
+    """A label of this machine: host, CPU architecture, core count."""
+    return f"{platform.node() or 'host'}-{platform.machine()}-{os.cpu_count()}cpu"
+
+
+def cache_dir() -> Path:
+    """``$QLSA_CACHE_DIR`` or the platform's user cache directory for qlsa."""
+    env = os.environ.get("QLSA_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("qlsa"))
+
+
+def _time_solve(solver: str, n: int, repeats: int, rng: np.random.Generator) -> float:
+    X = rng.standard_normal((n, n))
+    A = X @ X.T + n * np.eye(n)
+    b = rng.standard_normal(n)
+    best = np.inf
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        if solver == "cholesky":
+            sla.cho_solve(sla.cho_factor(A, check_finite=False), b, check_finite=False)
+        else:
+            sla.lu_solve(sla.lu_factor(A, check_finite=False), b, check_finite=False)
+        best = min(best, time.perf_counter() - t0)
+    return float(best)
+
+
+def fit_classical_cost(solver: str = "cholesky", sizes: tuple[int, ...] = DEFAULT_SIZES,
+                       repeats: int = 3, seed: int = 0) -> ClassicalCostModel:
+    """Time ``solver`` at ``sizes`` (best of ``repeats``) and fit c1, c2 ≥ 0 by least squares."""
+    if solver not in SOLVERS:
+        raise InvalidParameterError(f"unknown classical solver {solver!r}; choose one of {', '.join(SOLVERS)}")
+    rng = np.random.default_rng(seed)
+    secs = [_time_solve(solver, n, repeats, rng) for n in sizes]
+    n3 = np.asarray(sizes, dtype=float) ** 3
+    # weight by 1/t so every size counts in relative terms
+    w = 1.0 / np.asarray(secs)
+    (c1, c2), *_ = np.linalg.lstsq(np.column_stack([n3, np.ones_like(n3)]) * w[:, None], np.asarray(secs) * w,
+                                   rcond=None)
+    if c2 < 0:  # a negative intercept is noise: refit through the origin
+        c1, c2 = float(np.sum(n3 * np.asarray(secs) * w**2) / np.sum((n3 * w) ** 2)), 0.0
+    return ClassicalCostModel(solver, float(c1), float(c2), machine_id(),
+                              datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                              tuple(int(s) for s in sizes), tuple(secs))
+
+
+def classical_cost_model(solver: str = "cholesky", refresh: bool = False) -> ClassicalCostModel:
+    """The cached model for this machine, fitting (about 2 s) on first use or when ``refresh``."""
+    path = cache_dir() / f"classical_{solver}_{machine_id()}.json"
+    if not refresh and path.is_file():
+        try:
+            data = json.loads(path.read_text())
+            data["sizes"], data["seconds"] = tuple(data["sizes"]), tuple(data["seconds"])
+            return ClassicalCostModel(**data)
+        except (ValueError, TypeError, KeyError):
+            pass  # a corrupt cache is refitted below
+    model = fit_classical_cost(solver)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(model.to_dict(), indent=2))
+    return model

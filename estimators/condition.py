@@ -1,0 +1,323 @@
+"""Condition number κ₂(A) = σ_max/σ_min without a full eigendecomposition where possible.
+
+Methods (DESIGN.md §3.4):
+
+- ``exact``: ``eigvalsh`` (symmetric/Hermitian) or ``svdvals``; O(n³), used for small n.
+- ``lanczos``: three-term Lanczos (no stored basis, O(n) memory) on A (symmetric) or on
+  AᴴA (general, σ² = λ). Ritz values interlace: θ_max ≤ λ_max and θ_min ≥ λ_min, so the
+  estimate is a lower bound on κ; the error estimate of each extreme Ritz value θ is
+  min(r, r²/gap) with r = β_m·|s_m| the residual norm (Parlett, *The Symmetric Eigenvalue
+  Problem*, §11.4).
+- ``shift-invert``: Lanczos on A⁻¹ (or A⁻¹A⁻ᴴ) after one Cholesky/LU factorisation;
+  the largest eigenvalue 1/λ_min converges in a few steps. Costs about one solve.
+- ``lobpcg-amg``: LOBPCG (Knyazev 2001) for λ_min of a sparse SPD matrix, preconditioned
+  by smoothed-aggregation AMG (pyamg); never densifies.
+- ``merikoski``: the bound of Merikoski, Urpala, Virtanen & Elsner (1997),
+  κ ≤ sqrt((1+x)/(1−x)), x = sqrt(1 − (n/‖A‖_F²)ⁿ|det A|²), evaluated from ``slogdet`` in log
+  space; loose (exponentially in n) and O(n³). Offered, never the default.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from qlsa.serialization import jsonable
+from qlsa.errors import InvalidParameterError
+
+from .matrix_input import Matrix, as_matrix
+from .properties import is_hermitian
+
+Method = Literal["auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski"]
+METHODS: tuple[str, ...] = ("auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski")
+
+EXACT_MAX_N = 1500
+_EPS = np.finfo(np.float64).eps
+
+
+@dataclass(frozen=True)
+class ConditionEstimate:
+    """κ₂ with its method, accuracy and what kind of number it is.
+
+    ``kind`` is ``"exact"``, ``"estimate"`` (with ``rel_error``) or ``"upper-bound"``.
+    ``sigma_max`` is ‖A‖₂ (or its estimate); ``sigma_min`` the smallest singular value.
+    ``definite`` is True when A is Hermitian positive definite (as far as the method shows).
+    """
+
+    kappa: float
+    sigma_max: float
+    sigma_min: float
+    method: str
+    kind: str
+    rel_error: float
+    definite: bool | None
+    steps: int = 0
+    note: str = ""
+
+    def to_dict(self) -> dict:
+        return jsonable(self)
+
+    def describe(self) -> str:
+        """Human label, e.g. ``κ: 1.2e+03 (lanczos, ±2%)``."""
+        if math.isinf(self.kappa):
+            return f"κ = ∞ ({self.method}: {self.note or 'singular'})"
+        if self.kind == "exact":
+            return f"κ: {self.kappa:.4g} ({self.method}, exact)"
+        if self.kind == "upper-bound":
+            return f"κ ≤ {self.kappa:.4g} ({self.method} bound)"
+        return f"κ: {self.kappa:.4g} ({self.method}, ±{100 * self.rel_error:.2g}%)"
+
+
+def condition_number(matrix: Matrix, method: Method = "auto", tol: float = 0.02,
+                     seed: int = 0) -> ConditionEstimate:
+    """Estimate κ₂ of a square matrix by ``method`` to relative accuracy ``tol``."""
+    if method not in METHODS:
+        raise InvalidParameterError(f"unknown condition-number method {method!r}; choose one of {', '.join(METHODS)}")
+    if not 0 < tol < 1:
+        raise InvalidParameterError(f"tol must lie in (0, 1), got {tol}")
+    A = as_matrix(matrix)
+    n = A.shape[0]
+    hermitian = is_hermitian(A)
+    if method == "exact" or (method == "auto" and n <= EXACT_MAX_N):
+        return _exact(A, hermitian)
+    if method == "merikoski":
+        return merikoski_bound(A, hermitian)
+    if method == "shift-invert":
+        return _shift_invert(A, hermitian, _lanczos_bounds(A, hermitian, 60, tol, seed), tol, seed)
+    if method == "lobpcg-amg":
+        return _lobpcg_amg(A, _lanczos_bounds(A, hermitian, 300, tol, seed), tol, seed)
+    est = _lanczos_bounds(A, hermitian, 400 if method == "lanczos" else _auto_steps(A), tol, seed)
+    if method == "lanczos" or est.rel_error <= tol:
+        return est
+    if hermitian and est.definite is not False and sp.issparse(A) and n > 50_000:
+        return _lobpcg_amg(A, est, tol, seed)
+    return _shift_invert(A, hermitian, est, tol, seed)
+
+
+def _auto_steps(A: Matrix) -> int:
+    # Dense: stop where Lanczos stops beating a factorisation (~n/40 matvecs ≈ n³/3 flops).
+    return max(30, min(200, A.shape[0] // 20)) if not sp.issparse(A) else 300
+
+
+# ---------------------------------------------------------------------------- exact
+def _exact(A: Matrix, hermitian: bool) -> ConditionEstimate:
+    dense = A.toarray() if sp.issparse(A) else A
+    if hermitian:
+        lam = sla.eigvalsh(dense)
+        mags = np.abs(lam)
+        smax, smin = float(mags.max()), float(mags.min())
+        definite = bool(lam[0] > 0)
+        method = "eigvalsh"
+    else:
+        s = sla.svdvals(dense)
+        smax, smin, definite, method = float(s[0]), float(s[-1]), False, "svd"
+    return _finish(smax, smin, method, "exact", 0.0, definite, 0)
+
+
+def _finish(smax: float, smin: float, method: str, kind: str, rel: float,
+            definite: bool | None, steps: int, note: str = "") -> ConditionEstimate:
+    n_eps = 64 * _EPS * smax
+    if smax == 0.0:
+        return ConditionEstimate(math.inf, 0.0, 0.0, method, kind, 0.0, False, steps, "zero matrix")
+    if smin <= n_eps:
+        return ConditionEstimate(math.inf, smax, smin, method, kind, rel, False, steps,
+                                 "numerically singular: σ_min ≤ 64·ε_mach·‖A‖₂")
+    return ConditionEstimate(smax / smin, smax, smin, method, kind, rel, definite, steps, note)
+
+
+# ---------------------------------------------------------------------------- lanczos
+@dataclass(frozen=True)
+class _Ritz:
+    lo: float
+    hi: float
+    err_lo: float
+    err_hi: float
+    steps: int
+
+
+def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: np.dtype,
+                     max_steps: int, tol: float, seed: int = 0) -> _Ritz:
+    """Extreme eigenvalues of a Hermitian operator by Lanczos without reorthogonalisation.
+
+    Returns the extreme Ritz values and their error estimates min(r, r²/gap); stops when
+    both relative errors are below ``tol``/2 or after ``max_steps``.
+    """
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal(n).astype(dtype)
+    v /= np.linalg.norm(v)
+    v_prev = np.zeros_like(v)
+    alphas: list[float] = []
+    betas: list[float] = []
+    beta = 0.0
+    ritz = _Ritz(0.0, 0.0, math.inf, math.inf, 0)
+    for k in range(1, min(max_steps, n) + 1):
+        w = matvec(v)
+        alpha = float(np.vdot(v, w).real)
+        w -= alpha * v
+        w -= beta * v_prev
+        alphas.append(alpha)
+        beta = float(np.linalg.norm(w))
+        if k >= 3 and (k % 4 == 0 or k == min(max_steps, n) or beta == 0.0):
+            ritz = _ritz_errors(alphas, betas, beta, k)
+            scale = max(abs(ritz.lo), abs(ritz.hi))
+            if beta <= _EPS * scale or (ritz.err_lo <= tol / 2 * abs(ritz.lo) and ritz.err_hi <= tol / 2 * abs(ritz.hi)):
+                return ritz
+        if beta == 0.0:
+            break
+        betas.append(beta)
+        v_prev, v = v, w / beta
+    return ritz if ritz.steps == len(alphas) else _ritz_errors(alphas, betas[: len(alphas) - 1], beta, len(alphas))
+
+
+def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int) -> _Ritz:
+    d, e = np.asarray(alphas), np.asarray(betas[: m - 1])
+    theta, s = sla.eigh_tridiagonal(d, e)
+    resid = abs(beta_m) * np.abs(s[-1, :])
+
+    def err(i: int, j: int) -> float:
+        gap = abs(theta[j] - theta[i]) if m > 1 else math.inf
+        r = float(resid[i])
+        return r if gap <= r else min(r, r * r / gap)
+
+    return _Ritz(float(theta[0]), float(theta[-1]), err(0, 1), err(m - 1, m - 2), m)
+
+
+def _lanczos_bounds(A: Matrix, hermitian: bool, max_steps: int, tol: float, seed: int) -> ConditionEstimate:
+    n = A.shape[0]
+    use_f32 = not sp.issparse(A) and not np.iscomplexobj(A) and n >= 2000
+    op = A.astype(np.float32) if use_f32 else A
+    dtype = np.float32 if use_f32 else A.dtype
+    if hermitian:
+        mv = op.__matmul__
+        r = lanczos_extremes(mv, n, dtype, max_steps, tol, seed)
+        if r.lo <= 0:  # indefinite (certified: θ_min ≥ λ_min); smallest |λ| is interior
+            big = max(abs(r.lo), abs(r.hi))
+            return ConditionEstimate(math.inf, big, 0.0, "lanczos", "estimate", math.inf, False, r.steps,
+                                     "indefinite: smallest |λ| is interior, Lanczos cannot resolve it")
+        smax, smin = r.hi, r.lo
+        rel_hi, rel_lo = r.err_hi / r.hi, r.err_lo / r.lo
+    else:
+        opH = op.conj().T
+        r = lanczos_extremes(lambda x: opH @ (op @ x), n, dtype, max_steps, tol, seed)
+        smax, smin = math.sqrt(max(r.hi, 0.0)), math.sqrt(max(r.lo, 0.0))
+        rel_hi = r.err_hi / max(r.hi, 1e-300) / 2
+        rel_lo = r.err_lo / max(r.lo, 1e-300) / 2 if r.lo > 0 else math.inf
+    # f32 round-off floor on λ_min relative to ‖A‖: n·ε₃₂·‖A‖ / λ_min.
+    floor = (np.finfo(np.float32).eps * math.sqrt(n) * smax / max(smin, 1e-300)) if use_f32 else 0.0
+    rel = rel_hi + rel_lo + floor
+    label = "lanczos-f32" if use_f32 else "lanczos"
+    return _finish(smax, smin, label, "estimate", rel, True if hermitian else False, r.steps)
+
+
+# ---------------------------------------------------------------------------- refinement
+def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float, seed: int) -> ConditionEstimate:
+    """λ_min from Lanczos on A⁻¹ after one factorisation; σ_max from the Lanczos run ``top``."""
+    n = A.shape[0]
+    definite: bool | None = None
+    try:
+        if sp.issparse(A):
+            lu = spla.splu(sp.csc_matrix(A))
+            solve = lu.solve
+            solve_h = lambda x: lu.solve(x, trans="H")  # noqa: E731
+            definite = None
+        elif hermitian:
+            try:
+                c = sla.cho_factor(A, check_finite=False)
+                solve = solve_h = lambda x: sla.cho_solve(c, x, check_finite=False)  # noqa: E731
+                definite = True
+            except sla.LinAlgError:
+                lu_ = sla.lu_factor(A, check_finite=False)
+                solve = lambda x: sla.lu_solve(lu_, x, check_finite=False)  # noqa: E731
+                solve_h = lambda x: sla.lu_solve(lu_, x, trans=2, check_finite=False)  # noqa: E731
+                definite = False
+        else:
+            lu_ = sla.lu_factor(A, check_finite=False)
+            solve = lambda x: sla.lu_solve(lu_, x, check_finite=False)  # noqa: E731
+            solve_h = lambda x: sla.lu_solve(lu_, x, trans=2, check_finite=False)  # noqa: E731
+    except (RuntimeError, sla.LinAlgError, ValueError):
+        return ConditionEstimate(math.inf, top.sigma_max, 0.0, "shift-invert", "estimate", 0.0, False, top.steps,
+                                 "factorisation failed: matrix is singular")
+    with np.errstate(all="ignore"):
+        if hermitian and definite is not False:
+            r = lanczos_extremes(solve, n, A.dtype, 60, tol, seed + 1)
+            inv_max, inv_rel = r.hi, r.err_hi / r.hi if r.hi > 0 else math.inf
+            smin = 1.0 / inv_max if inv_max > 0 else 0.0
+            if definite is None:  # sparse LU: Lanczos on A⁻¹ with θ_min < 0 reveals indefiniteness
+                definite = bool(r.lo > 0)
+                if not definite:
+                    r = lanczos_extremes(lambda x: solve_h(solve(x)), n, A.dtype, 60, tol, seed + 1)
+                    inv_max, inv_rel = math.sqrt(r.hi), r.err_hi / r.hi / 2
+                    smin = 1.0 / inv_max
+        else:
+            r = lanczos_extremes(lambda x: solve(solve_h(x)), n, A.dtype, 60, tol, seed + 1)
+            smin = 1.0 / math.sqrt(r.hi) if r.hi > 0 else 0.0
+            inv_rel = r.err_hi / r.hi / 2 if r.hi > 0 else math.inf
+    if not np.isfinite(smin) or smin == 0.0:
+        return ConditionEstimate(math.inf, top.sigma_max, 0.0, "shift-invert", "estimate", 0.0, False, top.steps,
+                                 "factorisation hit a zero pivot: matrix is singular")
+    top_rel = top.rel_error if math.isfinite(top.rel_error) else tol
+    # the Lanczos λ_max part carries no f32 floor once λ_min comes from the f64 factorisation
+    smax_rel = min(top_rel, tol)
+    return _finish(top.sigma_max, smin, f"{top.method}+shift-invert", "estimate", smax_rel + inv_rel,
+                   definite, top.steps + r.steps)
+
+
+def _lobpcg_amg(A: Matrix, top: ConditionEstimate, tol: float, seed: int) -> ConditionEstimate:
+    """λ_min of a sparse SPD matrix by LOBPCG with a smoothed-aggregation AMG preconditioner."""
+    import pyamg
+
+    A = sp.csr_matrix(A)
+    n = A.shape[0]
+    ml = pyamg.smoothed_aggregation_solver(A, symmetry="hermitian", strength="symmetric")
+    M = ml.aspreconditioner(cycle="V")
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, 3))
+    lam, vecs = spla.lobpcg(A, X, M=M, largest=False, tol=tol * 1e-2 * top.sigma_min if top.sigma_min > 0 else None,
+                            maxiter=200)
+    order = np.argsort(lam)
+    lam, vecs = lam[order], vecs[:, order]
+    r = np.linalg.norm(A @ vecs[:, 0] - lam[0] * vecs[:, 0])
+    gap = lam[1] - lam[0]
+    err = r if gap <= r else min(r, r * r / gap)
+    if lam[0] <= 0:
+        return ConditionEstimate(math.inf, top.sigma_max, 0.0, "lobpcg-amg", "estimate", math.inf, False, top.steps,
+                                 "not positive definite: LOBPCG found λ_min ≤ 0")
+    rel = min(top.rel_error, tol) + err / lam[0]
+    return _finish(top.sigma_max, float(lam[0]), "lanczos+lobpcg-amg", "estimate", rel, True, top.steps)
+
+
+# ---------------------------------------------------------------------------- bound
+def merikoski_bound(matrix: Matrix, spd_trace_form: bool = False) -> ConditionEstimate:
+    """Merikoski et al. (1997) upper bound on κ₂, in log space (never overflows).
+
+    General: κ ≤ (1+x)/√t with t = (n/‖A‖_F²)ⁿ·|det A|², x = √(1−t).
+    SPD trace form: κ ≤ (1+y)²/s with s = (n/tr A)ⁿ·det A, y = √(1−s).
+    """
+    A = as_matrix(matrix)
+    dense = A.toarray() if sp.issparse(A) else A
+    n = dense.shape[0]
+    sign, logdet = np.linalg.slogdet(dense)
+    smax = float(sla.norm(dense, 2)) if n <= EXACT_MAX_N else math.nan
+    if sign == 0 or not np.isfinite(logdet):
+        return ConditionEstimate(math.inf, smax, 0.0, "merikoski", "upper-bound", 0.0, False, 0, "det A = 0")
+    trace = float(np.trace(dense).real)
+    if spd_trace_form and trace > 0 and sign > 0:
+        log_s = n * (math.log(n) - math.log(trace)) + logdet
+        y = math.sqrt(-math.expm1(min(log_s, 0.0)))
+        log_kappa = 2 * math.log1p(y) - log_s
+        label = "merikoski-trace"
+    else:
+        fro2 = float(np.vdot(dense, dense).real)
+        log_t = n * (math.log(n) - math.log(fro2)) + 2 * logdet
+        x = math.sqrt(-math.expm1(min(log_t, 0.0)))
+        log_kappa = math.log1p(x) - 0.5 * log_t
+        label = "merikoski"
+    kappa = math.exp(log_kappa) if log_kappa < 709 else math.inf
+    return ConditionEstimate(kappa, smax, smax / kappa if kappa else math.nan, label, "upper-bound", 0.0,
+                             None, 0, "Merikoski et al. 1997; exact for n = 2, loose for large n")

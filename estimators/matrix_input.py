@@ -1,0 +1,123 @@
+"""Turn user input (arrays, sparse matrices, tensors, files) into a validated matrix.
+
+Dense input becomes a C-contiguous float64/complex128 ``numpy.ndarray``; sparse input a
+canonical ``scipy.sparse.csr_array`` with explicit zeros removed. Files are read safely:
+``.npy`` with ``allow_pickle=False``, ``.npz`` via ``scipy.sparse.load_npz`` (or a single
+plain array), ``.mtx`` via ``scipy.io.mmread``.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any, Union
+
+import numpy as np
+import scipy.io
+import scipy.sparse as sp
+
+from qlsa.errors import InvalidMatrixError, MatrixFileError
+
+Matrix = Union[np.ndarray, sp.csr_array]
+
+SUPPORTED_SUFFIXES = (".npy", ".npz", ".mtx")
+
+
+def load_matrix(path: str | Path) -> Matrix:
+    """Read a matrix from ``.npy``, ``.npz`` (scipy.sparse or one array) or ``.mtx``."""
+    path = Path(path)
+    if not path.is_file():
+        raise MatrixFileError(f"{path}: no such file; give the path of a .npy, .npz or .mtx matrix")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            return as_matrix(np.load(path, allow_pickle=False))
+        if suffix == ".npz":
+            return as_matrix(_load_npz(path))
+        if suffix == ".mtx":
+            return as_matrix(scipy.io.mmread(path))
+    except (InvalidMatrixError, MatrixFileError):
+        raise
+    except ValueError as exc:
+        if "pickle" in str(exc).lower():
+            raise MatrixFileError(
+                f"{path}: holds Python objects (pickle), which qlsa does not load; "
+                "save a numeric array with numpy.save"
+            ) from None
+        raise MatrixFileError(f"{path}: not a readable {suffix} matrix ({exc})") from None
+    except (OSError, EOFError, zipfile.BadZipFile, IndexError, TypeError) as exc:
+        raise MatrixFileError(f"{path}: not a readable {suffix} matrix ({exc})") from None
+    raise MatrixFileError(
+        f"{path}: unknown matrix format {suffix or '(none)'}; use one of {', '.join(SUPPORTED_SUFFIXES)}"
+    )
+
+
+def _load_npz(path: Path) -> Any:
+    with np.load(path, allow_pickle=False) as archive:
+        keys = set(archive.files)
+        if {"format", "shape", "data"} <= keys:
+            return sp.load_npz(path)
+        if len(keys) == 1:
+            return archive[next(iter(keys))]
+    raise MatrixFileError(
+        f"{path}: .npz holds {sorted(keys)}; expected a scipy.sparse.save_npz file or exactly one array"
+    )
+
+
+def as_matrix(obj: Any) -> Matrix:
+    """Validate and convert a matrix-like object; raise :class:`InvalidMatrixError` if unusable."""
+    if isinstance(obj, (str, Path)):
+        return load_matrix(obj)
+    if _is_torch_tensor(obj):
+        obj = obj.detach().cpu().resolve_conj().numpy()
+    if sp.issparse(obj):
+        return _as_sparse(obj)
+    arr = np.asarray(obj)
+    if arr.dtype == object:
+        raise InvalidMatrixError("matrix has dtype object; pass a numeric array")
+    _check_shape(arr.shape)
+    if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise InvalidMatrixError(f"matrix has non-numeric dtype {arr.dtype}; pass a numeric array")
+    target = np.complex128 if np.iscomplexobj(arr) else np.float64
+    arr = np.ascontiguousarray(arr, dtype=target)
+    _check_finite(arr)
+    return arr
+
+
+def _as_sparse(obj: Any) -> sp.csr_array:
+    _check_shape(obj.shape)
+    target = np.complex128 if np.iscomplexobj(obj.data if hasattr(obj, "data") else obj) else np.float64
+    mat = sp.csr_array(obj, dtype=target, copy=True)
+    mat.sum_duplicates()
+    mat.eliminate_zeros()
+    _check_finite(mat.data)
+    return mat
+
+
+def _check_shape(shape: tuple[int, ...]) -> None:
+    if len(shape) != 2:
+        raise InvalidMatrixError(f"expected a 2-D matrix, got an array of shape {tuple(shape)}")
+    rows, cols = shape
+    if rows == 0 or cols == 0:
+        raise InvalidMatrixError(f"matrix is empty (shape {rows}×{cols})")
+    if rows != cols:
+        raise InvalidMatrixError(
+            f"matrix is {rows}×{cols}, not square; a linear solver needs a square A "
+            "(for least squares pass AᵀA or the dilation [[0, A], [Aᵀ, 0]])"
+        )
+
+
+def _check_finite(values: np.ndarray) -> None:
+    # max/min propagate NaN and expose ±inf in two streaming passes (no temporary array).
+    if values.size == 0:
+        return
+    parts = (values.real, values.imag) if np.iscomplexobj(values) else (values,)
+    for part in parts:
+        hi, lo = part.max(), part.min()
+        if not (np.isfinite(hi) and np.isfinite(lo)):
+            count = int(np.count_nonzero(~np.isfinite(values)))
+            raise InvalidMatrixError(f"matrix has {count} NaN/Inf entries; clean or impute them first")
+
+
+def _is_torch_tensor(obj: Any) -> bool:
+    return type(obj).__module__.startswith("torch") and hasattr(obj, "detach")

@@ -1,0 +1,1 @@
+"""Curvature from torch models: exact Hessians, GGN, empirical Fisher; sparsity, pruning, regularisation."""

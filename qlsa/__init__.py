@@ -1,0 +1,11 @@
+"""qlsa: quantum linear-solver circuits, resource estimation and Q-Newton scheduling.
+
+Subpackages of the distribution: ``qlsa`` (circuits, CLI), ``estimators`` (costs),
+``hessians`` (curvature from torch models), ``scheduler`` (routing and the Newton trainer).
+"""
+
+from .errors import InvalidMatrixError, InvalidParameterError, MatrixFileError, QlsaError, ResourceLimitError
+
+__version__ = "0.1.0"
+__all__ = ["InvalidMatrixError", "InvalidParameterError", "MatrixFileError", "QlsaError", "ResourceLimitError",
+           "__version__"]

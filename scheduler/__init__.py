@@ -1,0 +1,1 @@
+"""Cost models, routing policies, the simulated quantum solver and the Q-Newton trainer."""
