@@ -69,7 +69,9 @@ class Estimate:
         return jsonable(self)
 
 
-def _check_params(epsilon: float, gate_time: float, encoding: str, kappa_method: str) -> None:
+def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = "sparse",
+                              kappa_method: str = "auto") -> None:
+    """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names."""
     if not (isinstance(epsilon, (int, float)) and 0.0 < epsilon < 1.0):
         raise InvalidParameterError(f"epsilon must lie in (0, 1), got {epsilon}")
     if not (isinstance(gate_time, (int, float)) and math.isfinite(gate_time) and gate_time > 0):
@@ -89,7 +91,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
     caller that already has κ (e.g. the trainer) skip recomputing it.
     """
-    _check_params(epsilon, gate_time, encoding, kappa_method)
+    check_estimate_parameters(epsilon, gate_time, encoding, kappa_method)
     A = as_matrix(matrix)
     props = matrix_properties(A)
     cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol)

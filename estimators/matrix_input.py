@@ -31,6 +31,9 @@ def load_matrix(path: str | Path) -> Matrix:
     suffix = path.suffix.lower()
     try:
         if suffix == ".npy":
+            with open(path, "rb") as fh:
+                if fh.read(6) != b"\x93NUMPY":
+                    raise MatrixFileError(f"{path}: not a .npy file (no NUMPY header); save it with numpy.save")
             return as_matrix(np.load(path, allow_pickle=False))
         if suffix == ".npz":
             return as_matrix(_load_npz(path))

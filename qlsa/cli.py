@@ -40,16 +40,18 @@ def _add_estimate(sub: argparse._SubParsersAction) -> None:
 
 def _run_estimate(args: argparse.Namespace) -> int:
     from estimators import DEFAULT_GATE_TIME, classical_cost_model, estimate, load_matrix
+    from estimators.estimate import check_estimate_parameters
     from estimators.examples import laplacian_2d
 
     from .report import table, write_json
 
+    gate_time = DEFAULT_GATE_TIME if args.gate_time is None else args.gate_time
+    check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method)
     if args.path:
         A, label = load_matrix(args.path), args.path
     else:
         A, label = laplacian_2d(64), "embedded default: 2-D Laplacian, 64×64 grid (N = 4096)"
     model = classical_cost_model("cholesky", refresh=True) if args.refresh_calibration else None
-    gate_time = DEFAULT_GATE_TIME if args.gate_time is None else args.gate_time
     result = estimate(A, epsilon=args.epsilon, encoding=args.encoding, gate_time=gate_time,
                       kappa_method=args.kappa_method, classical_model=model)
     text = write_json(result, args.out)

@@ -1,0 +1,27 @@
+import numpy as np
+import pytest
+
+from estimators.classical_cost import ClassicalCostModel
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _isolated_cache(tmp_path_factory):
+    """Keep the classical-model cache out of the user's home during tests."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("QLSA_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    mp.undo()
+
+
+@pytest.fixture
+def fixed_model() -> ClassicalCostModel:
+    """A classical model with known constants, so verdicts do not depend on the machine."""
+    return ClassicalCostModel("cholesky", 1e-11, 1e-4, "test", "2026-01-01", (1,), (1.0,))
+
+
+def spd_with_spectrum(eigs, seed=0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    n = len(eigs)
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    a = (q * np.asarray(eigs)) @ q.T
+    return (a + a.T) / 2

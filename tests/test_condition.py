@@ -1,0 +1,90 @@
+import math
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from estimators import condition_number, merikoski_bound
+from estimators.examples import laplacian_2d, laplacian_2d_kappa
+from tests.conftest import spd_with_spectrum
+
+
+def test_exact_small_spd_and_nonsymmetric():
+    a = spd_with_spectrum(np.linspace(0.1, 5, 50))
+    c = condition_number(a)
+    assert c.kind == "exact" and c.kappa == pytest.approx(50.0, rel=1e-10) and c.definite
+    rng = np.random.default_rng(1)
+    b = rng.standard_normal((40, 40))
+    c = condition_number(b)
+    assert c.method == "svd" and c.kappa == pytest.approx(np.linalg.cond(b), rel=1e-10)
+
+
+@pytest.mark.parametrize("spectrum", ["geom", "lin", "wishart"])
+def test_lanczos_dense_within_error_bar_and_5_percent(spectrum):
+    n = 2000
+    rng = np.random.default_rng(3)
+    if spectrum == "wishart":
+        x = rng.standard_normal((n, n // 2)) / math.sqrt(n)
+        a = x @ x.T + 1e-2 * np.eye(n)
+        true = np.linalg.cond(a)
+    else:
+        eigs = np.geomspace(1e-2, 1, n) if spectrum == "geom" else np.linspace(1e-2, 1, n)
+        a, true = spd_with_spectrum(eigs), 100.0
+    c = condition_number(a, method="auto", tol=0.02)
+    assert c.kind == "estimate"
+    assert abs(c.kappa / true - 1) <= 0.05
+    assert abs(c.kappa / true - 1) <= c.rel_error + 1e-6  # the reported error bar holds
+    assert c.sigma_max == pytest.approx(np.linalg.norm(a, 2), rel=1e-3)
+
+
+def test_ill_conditioned_dense_uses_shift_invert_and_is_accurate():
+    a = spd_with_spectrum(np.geomspace(1e-8, 1, 1600))
+    c = condition_number(a)
+    assert "shift-invert" in c.method
+    assert c.kappa == pytest.approx(1e8, rel=0.05)
+
+
+def test_sparse_laplacian_lanczos_and_lobpcg_agree_with_closed_form():
+    m = 60
+    lap = laplacian_2d(m)
+    true = laplacian_2d_kappa(m)
+    c = condition_number(lap)
+    assert c.kappa == pytest.approx(true, rel=0.05) and abs(c.kappa / true - 1) <= c.rel_error + 1e-9
+    c2 = condition_number(lap, method="lobpcg-amg")
+    assert c2.kappa == pytest.approx(true, rel=0.02)
+
+
+def test_singular_gives_infinite_kappa_not_crash():
+    a = np.diag([1.0, 2.0, 0.0])
+    c = condition_number(a)
+    assert math.isinf(c.kappa) and "singular" in c.note
+    big = np.zeros((1800, 1800))
+    big[np.arange(1799), np.arange(1799)] = np.linspace(1, 2, 1799)
+    assert math.isinf(condition_number(big).kappa)
+
+
+def test_indefinite_symmetric_uses_abs_eigenvalues():
+    a = np.diag([-4.0, 1.0, 2.0])
+    assert condition_number(a).kappa == pytest.approx(4.0)
+    assert condition_number(a).definite is False
+
+
+def test_merikoski_exact_for_2x2_and_a_bound_otherwise():
+    a = np.array([[3.0, 1.0], [1.0, 2.0]])
+    assert merikoski_bound(a).kappa == pytest.approx(np.linalg.cond(a), rel=1e-9)
+    b = spd_with_spectrum(np.linspace(0.1, 1, 100))
+    m = merikoski_bound(b)
+    assert m.kind == "upper-bound" and m.kappa >= 10.0 * (1 - 1e-9) and math.isfinite(m.kappa)
+    # the documented looseness: true κ = 10, the bound is astronomically larger (no NaN, no overflow)
+    assert m.kappa > 1e6
+    assert merikoski_bound(b, spd_trace_form=True).kappa >= 10.0 * (1 - 1e-9)
+    huge = spd_with_spectrum(np.geomspace(1e-3, 1, 600))
+    assert math.isfinite(np.log(merikoski_bound(huge).kappa)) or math.isinf(merikoski_bound(huge).kappa)
+
+
+def test_sparse_nonsymmetric_lanczos_on_normal_operator():
+    rng = np.random.default_rng(0)
+    a = sp.random_array((2500, 2500), density=0.002, rng=rng) + 3 * sp.eye_array(2500)
+    c = condition_number(a)
+    true = np.linalg.cond(a.toarray())
+    assert c.kappa == pytest.approx(true, rel=0.05)

@@ -1,0 +1,174 @@
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.io
+import scipy.sparse as sp
+import torch
+
+from estimators import (as_matrix, block_encoding_cost, estimate, jennings_expected_query_count, jennings_qubits,
+                        load_matrix)
+from estimators.classical_cost import classical_cost_model, fit_classical_cost
+from estimators.examples import laplacian_2d, laplacian_2d_kappa
+from qlsa.cli import main
+from qlsa.errors import InvalidMatrixError, InvalidParameterError, MatrixFileError
+from tests.conftest import spd_with_spectrum
+
+
+def test_estimate_fields_follow_the_formulas(fixed_model):
+    a = spd_with_spectrum(np.linspace(0.05, 1.0, 64))
+    r = estimate(a, epsilon=1e-3, gate_time=1e-9, classical_model=fixed_model)
+    d = r.to_dict()
+    for key in ("n", "nnz", "sparsity", "norm_2", "norm_max", "kappa", "kappa_method", "alpha", "epsilon",
+                "query_count", "expected_query_count", "success_probability", "logical_qubits",
+                "quantum_seconds", "classical_seconds", "processor", "notes"):
+        assert key in d
+    json.dumps(d)
+    assert r.kappa == pytest.approx(20.0, rel=1e-9)
+    assert r.sparsity == 64 and r.nnz == 64 * 64
+    assert r.alpha == pytest.approx(64 * np.abs(a).max() / np.linalg.norm(a, 2), rel=1e-9)
+    assert 1 <= r.alpha <= r.sparsity
+    assert r.expected_query_count == pytest.approx(jennings_expected_query_count(r.alpha, 20.0, 1e-3), rel=1e-12)
+    be = block_encoding_cost("sparse", 64, 64, r.norm_max, r.norm_2)
+    assert r.logical_qubits == jennings_qubits(64, 7) == 6 + 7 + 6 and be.ancillas == 7
+    assert r.quantum_seconds == pytest.approx(r.expected_query_count * be.gates * 1e-9)
+    assert r.classical_seconds == pytest.approx(fixed_model.seconds_for(64))
+    assert r.processor == ("quantum" if r.quantum_seconds < r.classical_seconds else "classical")
+
+
+def test_dense_encoding_has_alpha_one(fixed_model):
+    a = spd_with_spectrum(np.linspace(0.1, 1.0, 16))
+    r = estimate(a, encoding="dense", classical_model=fixed_model)
+    assert r.alpha == pytest.approx(1.0) and r.logical_qubits == 4 + 1 + 6
+
+
+def test_nonsymmetric_goes_through_dilation(fixed_model):
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((20, 20)) + 8 * np.eye(20)
+    r = estimate(a, classical_model=fixed_model)
+    assert r.dilated and any("dilation" in n for n in r.notes)
+    assert r.kappa == pytest.approx(np.linalg.cond(a), rel=1e-9)
+    assert r.logical_qubits == jennings_qubits(40, 6 + 1)  # 2N, sparse ancillas ⌈log₂40⌉ + 1
+
+
+def test_small_kappa_and_large_epsilon_are_raised_with_notes(fixed_model):
+    r = estimate(np.eye(4) * 2.0, epsilon=0.5, classical_model=fixed_model)
+    assert r.kappa == pytest.approx(1.0)
+    assert sum("Theorem 1 assumes" in n for n in r.notes) == 2
+    assert r.expected_query_count == pytest.approx(jennings_expected_query_count(r.alpha, math.sqrt(12), 0.24))
+
+
+def test_singular_matrix_is_not_applicable(fixed_model):
+    r = estimate(np.diag([1.0, 0.0, 3.0]), classical_model=fixed_model)
+    assert math.isinf(r.kappa) and r.processor == "classical" and r.query_count is None
+    assert r.to_dict()["kappa"] == "inf"
+    assert any("not applicable" in n for n in r.notes)
+
+
+def test_sparse_laplacian_estimate_matches_closed_form(fixed_model):
+    r = estimate(laplacian_2d(40), classical_model=fixed_model)
+    assert r.kappa == pytest.approx(laplacian_2d_kappa(40), rel=0.05)
+    assert r.sparsity == 5 and r.norm_max == 4.0
+
+
+@pytest.mark.parametrize("kwargs", [dict(epsilon=0.0), dict(epsilon=1.0), dict(epsilon=-1), dict(gate_time=0.0),
+                                    dict(gate_time=-1e-9), dict(gate_time=math.inf), dict(encoding="qrom")])
+def test_bad_parameters_raise(kwargs, fixed_model):
+    with pytest.raises(InvalidParameterError):
+        estimate(np.eye(3), classical_model=fixed_model, **kwargs)
+
+
+@pytest.mark.parametrize("bad,match", [
+    (np.ones((3, 4)), "not square"),
+    (np.ones((0, 0)), "empty"),
+    (np.ones(5), "2-D"),
+    (np.array([[1.0, np.nan], [0.0, 1.0]]), "NaN/Inf"),
+    (np.array([[1.0, np.inf], [0.0, 1.0]]), "NaN/Inf"),
+    (sp.csr_array(np.array([[1.0, -np.inf], [0.0, 1.0]])), "NaN/Inf"),
+    (np.array([["a", "b"], ["c", "d"]]), "non-numeric"),
+])
+def test_bad_matrices_raise(bad, match):
+    with pytest.raises(InvalidMatrixError, match=match):
+        as_matrix(bad)
+
+
+def test_torch_sparse_and_files_roundtrip(tmp_path):
+    a = spd_with_spectrum(np.linspace(1, 2, 6))
+    assert np.allclose(as_matrix(torch.tensor(a, dtype=torch.float32)), a, atol=1e-6)
+    np.save(tmp_path / "a.npy", a)
+    sp.save_npz(tmp_path / "a.npz", sp.csr_array(a))
+    np.savez(tmp_path / "plain.npz", m=a)
+    scipy.io.mmwrite(tmp_path / "a.mtx", sp.coo_array(a), symmetry="symmetric")
+    assert "symmetric" in (tmp_path / "a.mtx").read_text().splitlines()[0]
+    for name in ("a.npy", "a.npz", "plain.npz", "a.mtx"):
+        m = load_matrix(tmp_path / name)
+        dense = m.toarray() if sp.issparse(m) else m
+        assert np.allclose(dense, a), name
+
+
+def test_bad_files_raise(tmp_path):
+    np.save(tmp_path / "obj.npy", np.array([{"a": 1}, None], dtype=object), allow_pickle=True)
+    (tmp_path / "text.npy").write_text("not a matrix")
+    (tmp_path / "m.csv").write_text("1,2\n3,4\n")
+    np.savez(tmp_path / "two.npz", a=np.eye(2), b=np.eye(2))
+    np.save(tmp_path / "trunc.npy", np.eye(50))
+    (tmp_path / "trunc.npy").write_bytes((tmp_path / "trunc.npy").read_bytes()[:300])
+    for name, match in [("obj.npy", "pickle"), ("text.npy", "no NUMPY header"), ("m.csv", "unknown matrix format"),
+                        ("two.npz", "exactly one array"), ("missing.npy", "no such file"),
+                        ("trunc.npy", "not a readable")]:
+        with pytest.raises(MatrixFileError, match=match):
+            load_matrix(tmp_path / name)
+
+
+def test_classical_model_fit_and_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("QLSA_CACHE_DIR", str(tmp_path))
+    m = fit_classical_cost("lu", sizes=(64, 128, 256), repeats=1)
+    assert m.c1 > 0 and m.c2 >= 0 and m.seconds_for(256) == pytest.approx(m.c1 * 256**3 + m.c2)
+    cached = classical_cost_model("cholesky")
+    assert list(tmp_path.glob("classical_cholesky_*.json"))
+    assert classical_cost_model("cholesky") == cached  # read back, not refitted
+    with pytest.raises(InvalidParameterError):
+        fit_classical_cost("qr")
+
+
+# ---------------------------------------------------------------- CLI
+def test_cli_json_and_table(tmp_path, capsys):
+    a = spd_with_spectrum(np.linspace(0.1, 1, 32))
+    np.save(tmp_path / "a.npy", a)
+    assert main(["estimate", str(tmp_path / "a.npy"), "--json", "--epsilon", "0.001", "--gate-time", "1e-9",
+                 "--out", str(tmp_path / "r.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["n"] == 32 and out["kappa"] == pytest.approx(10.0) and out["gate_time"] == 1e-9
+    assert json.loads((tmp_path / "r.json").read_text()) == out
+    assert main(["estimate", str(tmp_path / "a.npy")]) == 0
+    text = capsys.readouterr().out
+    assert "eigvalsh, exact" in text and "Jennings" in text
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["estimate", "{d}/nope.npy"], "no such file"),
+    (["estimate", "{d}/ns.npy"], "not square"),
+    (["estimate", "{d}/nan.npy"], "NaN/Inf"),
+    (["estimate", "{d}/obj.npy"], "pickle"),
+    (["estimate", "{d}/ns.npy", "--epsilon", "1.5"], "epsilon"),
+    (["estimate", "{d}/ok.npy", "--gate-time", "0"], "gate time"),
+    (["estimate", "{d}/ok.npy", "--gate-time", "-3"], "gate time"),
+])
+def test_cli_bad_input_exit_2_one_line(tmp_path, capsys, argv, match):
+    np.save(tmp_path / "ns.npy", np.ones((2, 3)))
+    np.save(tmp_path / "nan.npy", np.array([[np.nan, 0], [0, 1.0]]))
+    np.save(tmp_path / "ok.npy", np.eye(3))
+    np.save(tmp_path / "obj.npy", np.array([None, 1], dtype=object), allow_pickle=True)
+    code = main([a.format(d=tmp_path) for a in argv])
+    err = capsys.readouterr().err
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+
+
+def test_cli_help_is_fast_and_lazy():
+    code = ("import sys, time; t=time.perf_counter(); from qlsa.cli import main\n"
+            "try:\n main(['--help'])\nexcept SystemExit: pass\n"
+            "assert 'torch' not in sys.modules and 'qiskit' not in sys.modules and 'scipy' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
