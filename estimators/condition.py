@@ -6,8 +6,8 @@ Methods (DESIGN.md §3.4):
 - ``lanczos``: three-term Lanczos (no stored basis, O(n) memory) on A (symmetric) or on
   AᴴA (general, σ² = λ). Ritz values interlace: θ_max ≤ λ_max and θ_min ≥ λ_min, so the
   estimate is a lower bound on κ; the error estimate of each extreme Ritz value θ is
-  min(r, r²/gap) with r = β_m·|s_m| the residual norm (Parlett, *The Symmetric Eigenvalue
-  Problem*, §11.4).
+  min(r, r²/gap) with r = β_m·|s_m| the residual norm and gap ≥ |θ₂ − θ₁| − r₂ − r₁
+  (Parlett, *The Symmetric Eigenvalue Problem*, §11.4).
 - ``shift-invert``: Lanczos on A⁻¹ (or A⁻¹A⁻ᴴ) after one Cholesky/LU factorisation;
   the largest eigenvalue 1/λ_min converges in a few steps. Costs about one solve.
 - ``lobpcg-amg``: LOBPCG (Knyazev 2001) for λ_min of a sparse SPD matrix, preconditioned
@@ -181,8 +181,9 @@ def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int)
     resid = abs(beta_m) * np.abs(s[-1, :])
 
     def err(i: int, j: int) -> float:
-        gap = abs(theta[j] - theta[i]) if m > 1 else math.inf
+        # gap to the rest of the spectrum ≥ |θ_j − θ_i| − r_j − r_i (Temple-type correction)
         r = float(resid[i])
+        gap = abs(theta[j] - theta[i]) - float(resid[j]) - r if m > 1 else math.inf
         return r if gap <= r else min(r, r * r / gap)
 
     return _Ritz(float(theta[0]), float(theta[-1]), err(0, 1), err(m - 1, m - 2), m)
@@ -321,3 +322,14 @@ def merikoski_bound(matrix: Matrix, spd_trace_form: bool = False) -> ConditionEs
     kappa = math.exp(log_kappa) if log_kappa < 709 else math.inf
     return ConditionEstimate(kappa, smax, smax / kappa if kappa else math.nan, label, "upper-bound", 0.0,
                              None, 0, "Merikoski et al. 1997; exact for n = 2, loose for large n")
+
+
+def extreme_eigenvalues(matrix: Matrix, tol: float = 1e-3, seed: int = 0) -> tuple[float, float, str]:
+    """Signed (λ_min, λ_max) of a symmetric matrix: ``eigvalsh`` for n ≤ 1500, else Lanczos
+    (θ_min ≥ λ_min and θ_max ≤ λ_max, to about ``tol`` relative)."""
+    A = as_matrix(matrix)
+    if A.shape[0] <= EXACT_MAX_N:
+        lam = sla.eigvalsh(A.toarray() if sp.issparse(A) else A)
+        return float(lam[0]), float(lam[-1]), "eigvalsh"
+    r = lanczos_extremes(A.__matmul__, A.shape[0], A.dtype, 400, tol, seed)
+    return r.lo, r.hi, "lanczos"

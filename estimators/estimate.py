@@ -83,7 +83,7 @@ def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = 
 
 
 def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "sparse",
-             gate_time: float = DEFAULT_GATE_TIME, kappa_method: str = "auto", kappa_tol: float = 0.02,
+             gate_time: float = DEFAULT_GATE_TIME, kappa_method: str = "auto", kappa_tol: float = 0.05,
              classical_model: ClassicalCostModel | None = None,
              condition: ConditionEstimate | None = None) -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.

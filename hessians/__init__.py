@@ -1,1 +1,11 @@
-"""Curvature from torch models: exact Hessians, GGN, empirical Fisher; sparsity, pruning, regularisation."""
+"""Curvature from torch models — exact Hessian, GGN, empirical Fisher — in full, per-layer or
+per-parameter blocks, plus p%-sparsity analysis, symmetric pruning and regularisation."""
+
+from .blocks import STRUCTURES, BlockSpec, block_specs
+from .capture import KINDS, HessianBlock, capture, flat_gradient
+from .prune import PruneResult, prune, regularize
+from .sparsity import p_sparsity, plot_p_sparsity, row_sparsity
+from .tracking import block_estimates
+
+__all__ = ["KINDS", "STRUCTURES", "BlockSpec", "HessianBlock", "PruneResult", "block_estimates", "block_specs",
+           "capture", "flat_gradient", "p_sparsity", "plot_p_sparsity", "prune", "regularize", "row_sparsity"]

@@ -1,0 +1,180 @@
+"""Curvature blocks of a torch model's mean mini-batch loss, through ``torch.func``.
+
+- ``exact``: H = ∇²L(θ) by forward-over-reverse Hessian-vector products
+  H·e_k = ∂/∂t ∇L(θ + t·e_k), vmapped over chunks of basis vectors (memory ∝ chunk size).
+- ``ggn``: G = Jᵀ·H_ℓ·J with J = ∂f/∂θ the output Jacobian and H_ℓ = ∂²L/∂f² (Schraudolph
+  2002), by the same chunked products J·e_k → H_ℓ·(J·e_k) → Jᵀ·(…). PSD for convex losses.
+- ``fisher``: empirical Fisher F = (1/B)·Σ_i g_i g_iᵀ with g_i = ∇ℓ(f(x_i), y_i) the
+  per-sample gradients (``vmap(grad)``), each flattened like the weight itself
+  (row-major, as ``param.reshape(-1)``) for 2-D and 3-D inputs alike.
+
+``loss_fn(outputs, targets)`` must return the scalar mean loss of the batch.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+
+import torch
+from torch.func import functional_call, grad, jvp, vjp, vmap
+from torch.nn.attention import SDPBackend, sdpa_kernel
+from tqdm.auto import tqdm
+
+from qlsa.errors import InvalidParameterError, ResourceLimitError
+
+from .blocks import BlockSpec, block_specs, trainable_parameters
+
+KINDS = ("exact", "ggn", "fisher")
+
+
+@dataclass(frozen=True)
+class HessianBlock:
+    """One named curvature block (``matrix`` is size × size) and its place in the flat gradient."""
+
+    name: str
+    params: tuple[str, ...]
+    offset: int
+    matrix: torch.Tensor
+
+    @property
+    def size(self) -> int:
+        return self.matrix.shape[0]
+
+
+def _memory_budget() -> int:
+    """A quarter of physical memory, in bytes."""
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 4
+    except (ValueError, OSError, AttributeError):
+        return 4 << 30
+
+
+def _check_sizes(specs: list[BlockSpec], structure: str, dtype: torch.dtype, max_bytes: int) -> None:
+    itemsize = torch.empty((), dtype=dtype).element_size()
+    for spec in specs:
+        need = spec.size**2 * itemsize
+        if need > max_bytes:
+            hint = {"full": "structure='layer'", "layer": "structure='param'",
+                    "param": "a smaller model or kind='fisher' on a subset"}[structure]
+            raise ResourceLimitError(
+                f"block {spec.name!r} is {spec.size}×{spec.size} ({need / 2**30:.1f} GiB), over the "
+                f"{max_bytes / 2**30:.1f} GiB limit; use {hint} or raise max_bytes")
+
+
+def flat_gradient(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+    """∇L(θ) flattened in the same order as the blocks' offsets."""
+    params = trainable_parameters(model)
+    loss = _loss(model, loss_fn, params, inputs, targets)
+    grads = torch.autograd.grad(loss, list(params.values()))
+    return torch.cat([g.reshape(-1) for g in grads])
+
+
+def _loss(model, loss_fn, params, inputs, targets) -> torch.Tensor:
+    out = functional_call(model, params, (inputs,))
+    loss = loss_fn(out, targets)
+    if loss.dim() != 0:
+        raise InvalidParameterError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}; "
+                                    "use reduction='mean'")
+    if not torch.isfinite(loss):
+        raise InvalidParameterError(f"loss is {loss.item()}; check the inputs, targets and parameters")
+    return loss
+
+
+def capture(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tensor,
+            structure: str = "layer", kind: str = "exact", chunk_size: int = 256,
+            max_bytes: int | None = None, progress: bool = True) -> list[HessianBlock]:
+    """Curvature blocks of the mean loss, ordered like :func:`flat_gradient`.
+
+    Runs under the math scaled-dot-product-attention backend: the fused CPU kernels have
+    no second derivative, the math one does.
+    """
+    with sdpa_kernel(SDPBackend.MATH):
+        return _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_bytes, progress)
+
+
+def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_bytes, progress):
+    if kind not in KINDS:
+        raise InvalidParameterError(f"unknown curvature kind {kind!r}; choose one of {', '.join(KINDS)}")
+    if chunk_size < 1:
+        raise InvalidParameterError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    specs = block_specs(model, structure)
+    params = {n: p.detach() for n, p in trainable_parameters(model).items()}
+    dtype = next(iter(params.values())).dtype
+    _check_sizes(specs, structure, dtype, max_bytes or _memory_budget())
+    with torch.no_grad():
+        _loss(model, loss_fn, params, inputs, targets)  # scalar and finite, or a clear error
+    g = grad(lambda p: loss_fn(functional_call(model, p, (inputs,)), targets))(params)
+    if not all(torch.isfinite(x).all() for x in g.values()):
+        raise InvalidParameterError("gradient has NaN/Inf entries; lower the learning rate or check the data")
+
+    blocks = []
+    total_chunks = sum(math.ceil(s.size / chunk_size) for s in specs) if kind != "fisher" else len(specs)
+    bar = tqdm(total=total_chunks, desc=f"{kind} curvature", disable=not progress or total_chunks < 8, leave=False)
+    for spec in specs:
+        if kind == "fisher":
+            mat = _fisher_block(model, loss_fn, params, spec, inputs, targets)
+            bar.update(1)
+        else:
+            mat = _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar)
+        blocks.append(HessianBlock(spec.name, spec.params, spec.offset, mat))
+    bar.close()
+    return blocks
+
+
+def _split(spec: BlockSpec, params: dict[str, torch.Tensor]):
+    """Functions mapping a flat block vector to the parameter dict and back."""
+    shapes = [params[n].shape for n in spec.params]
+    numels = [params[n].numel() for n in spec.params]
+
+    def unflatten(flat: torch.Tensor) -> dict[str, torch.Tensor]:
+        parts = torch.split(flat, numels)
+        return {**params, **{n: t.reshape(s) for n, t, s in zip(spec.params, parts, shapes)}}
+
+    flat0 = torch.cat([params[n].reshape(-1) for n in spec.params])
+    return flat0, unflatten
+
+
+def _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar) -> torch.Tensor:
+    flat0, unflatten = _split(spec, params)
+
+    if kind == "exact":
+        def loss_of(flat):
+            return loss_fn(functional_call(model, unflatten(flat), (inputs,)), targets)
+
+        grad_fn = grad(loss_of)
+
+        def column(v):
+            return jvp(grad_fn, (flat0,), (v,))[1]
+    else:
+        def out_of(flat):
+            return functional_call(model, unflatten(flat), (inputs,))
+
+        out0, vjp_fn = vjp(out_of, flat0)
+        loss_grad = grad(lambda o: loss_fn(o, targets))
+
+        def column(v):
+            jv = jvp(out_of, (flat0,), (v,))[1]
+            hjv = jvp(loss_grad, (out0,), (jv,))[1]
+            return vjp_fn(hjv)[0]
+
+    n = spec.size
+    out = torch.empty((n, n), dtype=flat0.dtype)
+    batched = vmap(column)
+    eye = torch.eye(n, dtype=flat0.dtype)
+    for start in range(0, n, chunk_size):
+        stop = min(start + chunk_size, n)
+        out[start:stop] = batched(eye[start:stop])
+        bar.update(1)
+    return (out + out.T) / 2  # symmetric up to round-off; average the two triangles
+
+
+def _fisher_block(model, loss_fn, params, spec, inputs, targets) -> torch.Tensor:
+    flat0, unflatten = _split(spec, params)
+
+    def sample_loss(flat, x, y):
+        return loss_fn(functional_call(model, unflatten(flat), (x.unsqueeze(0),)), y.unsqueeze(0))
+
+    per_sample = vmap(grad(sample_loss), in_dims=(None, 0, 0))(flat0, inputs, targets)  # B × n
+    return per_sample.T @ per_sample / inputs.shape[0]

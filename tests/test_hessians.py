@@ -1,0 +1,238 @@
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from hessians import block_specs, capture, flat_gradient, p_sparsity, plot_p_sparsity, prune, regularize, row_sparsity
+from qlsa.errors import InvalidParameterError, ResourceLimitError
+
+D = torch.float64
+F = nn.functional
+
+
+@pytest.fixture(autouse=True)
+def _math_attention():
+    # the references differentiate attention twice too: use the differentiable math kernel
+    with torch.nn.attention.sdpa_kernel(torch.nn.attention.SDPBackend.MATH):
+        yield
+
+
+class SmallCNN(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.norm = nn.LayerNorm(8)
+        self.head = nn.Linear(8, 3)
+
+    def forward(self, x):
+        h = torch.tanh(self.conv(x))            # B×2×2×2
+        return self.head(self.norm(h.flatten(1)))
+
+
+class OneBlockTransformer(nn.Module):
+    def __init__(self, vocab=7, dim=4, classes=3):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        self.attn = nn.MultiheadAttention(dim, 1, batch_first=True)
+        self.norm = nn.LayerNorm(dim)
+        self.out = nn.Linear(dim, classes)
+
+    def forward(self, tokens):
+        h = self.emb(tokens)
+        a, _ = self.attn(h, h, h, need_weights=False)
+        return self.out(self.norm(h + a).mean(1))
+
+
+def _cases():
+    torch.manual_seed(0)
+    mlp = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3))
+    return [
+        ("mlp", mlp.double(), torch.randn(6, 4, dtype=D), torch.randint(0, 3, (6,))),
+        ("cnn", SmallCNN().double(), torch.randn(5, 1, 4, 4, dtype=D), torch.randint(0, 3, (5,))),
+        ("transformer", OneBlockTransformer().double(), torch.randint(0, 7, (4, 3)), torch.randint(0, 3, (4,))),
+    ]
+
+
+def _flat_loss(model, x, y):
+    params = dict(model.named_parameters())
+    names, shapes = list(params), [p.shape for p in params.values()]
+    numels = [p.numel() for p in params.values()]
+
+    def f(flat):
+        parts = torch.split(flat, numels)
+        p = {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)}
+        return F.cross_entropy(torch.func.functional_call(model, p, (x,)), y)
+
+    flat = torch.cat([p.detach().reshape(-1) for p in params.values()])
+    return f, flat
+
+
+@pytest.mark.parametrize("name,model,x,y", _cases())
+def test_exact_matches_autograd_hessian_in_every_structure(name, model, x, y):
+    f, flat = _flat_loss(model, x, y)
+    H = torch.autograd.functional.hessian(f, flat)
+    full = capture(model, F.cross_entropy, x, y, structure="full", kind="exact", chunk_size=7, progress=False)
+    assert len(full) == 1
+    torch.testing.assert_close(full[0].matrix, H, rtol=1e-5, atol=1e-8)
+    for structure in ("layer", "param"):
+        for b in capture(model, F.cross_entropy, x, y, structure=structure, kind="exact", progress=False):
+            sl = slice(b.offset, b.offset + b.size)
+            torch.testing.assert_close(b.matrix, H[sl, sl], rtol=1e-5, atol=1e-8)
+    g = flat_gradient(model, F.cross_entropy, x, y)
+    torch.testing.assert_close(g, torch.func.grad(f)(flat))
+
+
+@pytest.mark.parametrize("name,model,x,y", _cases())
+def test_ggn_matches_explicit_jacobian_product(name, model, x, y):
+    params = dict(model.named_parameters())
+    names, shapes = list(params), [p.shape for p in params.values()]
+    numels = [p.numel() for p in params.values()]
+    flat = torch.cat([p.detach().reshape(-1) for p in params.values()])
+
+    def out(fl):
+        parts = torch.split(fl, numels)
+        return torch.func.functional_call(model, {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)}, (x,))
+
+    J = torch.autograd.functional.jacobian(out, flat).reshape(-1, flat.numel())
+    o = out(flat).detach()
+    HL = torch.autograd.functional.hessian(lambda z: F.cross_entropy(z.reshape(o.shape), y), o.reshape(-1))
+    G = J.T @ HL @ J
+    (blk,) = capture(model, F.cross_entropy, x, y, structure="full", kind="ggn", progress=False)
+    torch.testing.assert_close(blk.matrix, G, rtol=1e-5, atol=1e-8)
+    assert torch.linalg.eigvalsh(blk.matrix).min() > -1e-10  # PSD for the convex cross-entropy
+
+
+@pytest.mark.parametrize("name,model,x,y", _cases())
+def test_fisher_matches_per_sample_loop(name, model, x, y):
+    grads = []
+    for i in range(x.shape[0]):
+        model.zero_grad()
+        F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
+        grads.append(torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
+    Gs = torch.stack(grads)
+    Fexp = Gs.T @ Gs / x.shape[0]
+    for b in capture(model, F.cross_entropy, x, y, structure="layer", kind="fisher", progress=False):
+        sl = slice(b.offset, b.offset + b.size)
+        torch.testing.assert_close(b.matrix, Fexp[sl, sl], rtol=1e-5, atol=1e-10)
+
+
+def test_fisher_orientation_for_3d_inputs():
+    # a Linear applied to B×T×D inputs: per-sample gradient must flatten like weight.reshape(-1)
+    torch.manual_seed(1)
+    lin = nn.Linear(3, 2, bias=False).double()
+    x, y = torch.randn(4, 5, 3, dtype=D), torch.randn(4, 5, 2, dtype=D)
+    loss = lambda out, tgt: F.mse_loss(out, tgt)  # noqa: E731
+    (b,) = capture(lin, loss, x, y, structure="param", kind="fisher", progress=False)
+    g0 = torch.autograd.grad(loss(lin(x[:1]), y[:1]), lin.weight)[0].reshape(-1)  # row-major (out, in)
+    gs = [torch.autograd.grad(loss(lin(x[i:i + 1]), y[i:i + 1]), lin.weight)[0].reshape(-1) for i in range(4)]
+    torch.testing.assert_close(b.matrix, torch.stack(gs).T @ torch.stack(gs) / 4)
+    assert torch.allclose(gs[0], g0)
+
+
+def test_block_specs_order_and_layer_grouping():
+    model = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    specs = block_specs(model, "layer")
+    assert [s.name for s in specs] == ["0", "2"]
+    assert [(s.offset, s.size) for s in specs] == [(0, 16), (16, 10)]
+    assert sum(s.size for s in block_specs(model, "param")) == 26
+
+
+def test_bad_inputs_raise_clearly():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+    x, y = torch.randn(4, 3), torch.randint(0, 2, (4,))
+    frozen = nn.Linear(3, 2).requires_grad_(False)
+    with pytest.raises(InvalidParameterError, match="no trainable parameters"):
+        capture(frozen, F.cross_entropy, x, y)
+    with pytest.raises(InvalidParameterError, match="scalar"):
+        capture(model, lambda o, t: F.cross_entropy(o, t, reduction="none"), x, y)
+    with pytest.raises(InvalidParameterError, match="loss is nan"):
+        capture(model, F.cross_entropy, torch.full((4, 3), math.nan), y)
+    with pytest.raises(ResourceLimitError, match="structure='layer'"):
+        capture(model, F.cross_entropy, x, y, structure="full", max_bytes=100)
+    with pytest.raises(InvalidParameterError, match="structure"):
+        capture(model, F.cross_entropy, x, y, structure="rows")
+    with pytest.raises(InvalidParameterError, match="kind"):
+        capture(model, F.cross_entropy, x, y, kind="kfac")
+
+
+# ---------------------------------------------------------------- sparsity, pruning
+def test_p_sparsity_against_a_direct_loop():
+    rng = np.random.default_rng(0)
+    H = rng.standard_normal((30, 30))
+    H[3] = 0.0
+    for p in (50, 75, 90, 95, 100):
+        got = p_sparsity(H, p)
+        for i, row in enumerate(np.abs(H)):
+            total, acc, k = row.sum(), 0.0, 0
+            for v in sorted(row, reverse=True):
+                if total == 0 or acc >= p / 100 * total * (1 - 1e-12):
+                    break
+                acc += v
+                k += 1
+            assert got[i] == k
+    assert row_sparsity(H) == 30
+    for bad in (0, -5, 101):
+        with pytest.raises(InvalidParameterError):
+            p_sparsity(H, bad)
+
+
+def test_plot_p_sparsity_writes_png(tmp_path):
+    H = np.random.default_rng(0).standard_normal((40, 40))
+    path = plot_p_sparsity(H, tmp_path / "fig3.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _spd(n, seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n, n))
+    return X @ X.T / n + 0.05 * np.eye(n)
+
+
+@pytest.mark.parametrize("d", [1, 3, 8, 40])
+def test_prune_is_symmetric_bounded_diagonal_kept_and_pd(d):
+    H = _spd(40)
+    r = prune(H, d=d)
+    P = r.matrix
+    assert np.array_equal(P, P.T)
+    assert np.count_nonzero(P, axis=1).max() <= d
+    off = ~np.eye(40, dtype=bool)
+    assert np.all((P[off] == 0) | (P[off] == H[off]))  # entries kept verbatim (repair touches only the diagonal)
+    assert np.all(np.diag(P) >= np.diag(H))
+    assert np.linalg.eigvalsh(P).min() > 0
+    if r.damping:
+        assert "δ" in r.notes[0] and np.allclose(np.diag(P) - np.diag(H), r.damping)
+        assert r.eigs_after[0] == pytest.approx(np.linalg.eigvalsh(P).min(), rel=1e-9)
+    if d == 40:
+        assert np.array_equal(P, H) and r.damping == 0
+
+
+def test_prune_keeps_largest_pairs_greedily():
+    H = np.array([[5.0, 4.0, 1.0], [4.0, 5.0, 3.0], [1.0, 3.0, 5.0]])
+    P = prune(H, d=2, repair=False).matrix
+    # (0,1) first: rows 0 and 1 are full; (1,2) and (0,2) rejected
+    assert np.array_equal(P, np.array([[5.0, 4.0, 0.0], [4.0, 5.0, 0.0], [0.0, 0.0, 5.0]]))
+
+
+def test_prune_by_p_and_bad_arguments():
+    H = _spd(25)
+    r = prune(H, p=60)
+    assert np.array_equal(r.matrix, r.matrix.T)
+    assert np.all(np.count_nonzero(r.matrix, axis=1) <= np.maximum(p_sparsity(H, 60), 1) + (r.damping > 0))
+    for kwargs in (dict(d=0), dict(d=2.5), dict(p=0), dict(p=120), dict(), dict(d=2, p=50)):
+        with pytest.raises(InvalidParameterError):
+            prune(H, **kwargs)
+    with pytest.raises(InvalidParameterError, match="symmetric"):
+        prune(np.triu(H), d=3)
+
+
+def test_regularize_modes():
+    H = _spd(5)
+    assert np.allclose(regularize(H, 1.0), H + np.eye(5))
+    assert np.allclose(regularize(H, 0.1, "relative"), H + 0.1 * np.mean(np.diag(H)) * np.eye(5))
+    with pytest.raises(InvalidParameterError):
+        regularize(H, -1.0)
+    with pytest.raises(InvalidParameterError):
+        regularize(H, 1.0, "weird")
