@@ -75,8 +75,9 @@ class ConditionEstimate:
 
 
 def condition_number(matrix: Matrix, method: Method = "auto", tol: float = 0.02,
-                     seed: int = 0) -> ConditionEstimate:
-    """Estimate κ₂ of a square matrix by ``method`` to relative accuracy ``tol``."""
+                     seed: int = 0, exact_max_n: int = EXACT_MAX_N) -> ConditionEstimate:
+    """Estimate κ₂ of a square matrix by ``method`` to relative accuracy ``tol``;
+    ``auto`` is exact up to ``exact_max_n`` and iterative beyond."""
     if method not in METHODS:
         raise InvalidParameterError(f"unknown condition-number method {method!r}; choose one of {', '.join(METHODS)}")
     if not 0 < tol < 1:
@@ -84,7 +85,7 @@ def condition_number(matrix: Matrix, method: Method = "auto", tol: float = 0.02,
     A = as_matrix(matrix)
     n = A.shape[0]
     hermitian = is_hermitian(A)
-    if method == "exact" or (method == "auto" and n <= EXACT_MAX_N):
+    if method == "exact" or (method == "auto" and n <= exact_max_n):
         return _exact(A, hermitian)
     if method == "merikoski":
         return merikoski_bound(A, hermitian)
@@ -142,11 +143,12 @@ class _Ritz:
 
 
 def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: np.dtype,
-                     max_steps: int, tol: float, seed: int = 0) -> _Ritz:
+                     max_steps: int, tol: float, seed: int = 0, stop_ratio: float = math.inf) -> _Ritz:
     """Extreme eigenvalues of a Hermitian operator by Lanczos without reorthogonalisation.
 
     Returns the extreme Ritz values and their error estimates min(r, r²/gap); stops when
-    both relative errors are below ``tol``/2 or after ``max_steps``.
+    both relative errors are below ``tol``/2, when θ_max/θ_min exceeds ``stop_ratio`` (the
+    ratio is already a lower bound beyond what the arithmetic resolves), or after ``max_steps``.
     """
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(n).astype(dtype)
@@ -166,6 +168,8 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
         if k >= 3 and (k % 4 == 0 or k == min(max_steps, n) or beta == 0.0):
             ritz = _ritz_errors(alphas, betas, beta, k)
             scale = max(abs(ritz.lo), abs(ritz.hi))
+            if ritz.lo > 0 and ritz.hi / ritz.lo > stop_ratio:
+                return ritz
             if beta <= _EPS * scale or (ritz.err_lo <= tol / 2 * abs(ritz.lo) and ritz.err_hi <= tol / 2 * abs(ritz.hi)):
                 return ritz
         if beta == 0.0:
@@ -194,9 +198,10 @@ def _lanczos_bounds(A: Matrix, hermitian: bool, max_steps: int, tol: float, seed
     use_f32 = not sp.issparse(A) and not np.iscomplexobj(A) and n >= 2000
     op = A.astype(np.float32) if use_f32 else A
     dtype = np.float32 if use_f32 else A.dtype
+    # f32 resolves λ_min only to ≈ √n·ε₃₂·‖A‖: beyond κ = tol/(√n·ε₃₂) hand over to shift-invert
+    stop_ratio = tol / (math.sqrt(n) * float(np.finfo(np.float32).eps)) if use_f32 else math.inf
     if hermitian:
-        mv = op.__matmul__
-        r = lanczos_extremes(mv, n, dtype, max_steps, tol, seed)
+        r = lanczos_extremes(op.__matmul__, n, dtype, max_steps, tol, seed, stop_ratio)
         if r.lo <= 0:  # indefinite (certified: θ_min ≥ λ_min); smallest |λ| is interior
             big = max(abs(r.lo), abs(r.hi))
             return ConditionEstimate(math.inf, big, 0.0, "lanczos", "estimate", math.inf, False, r.steps,
@@ -205,7 +210,7 @@ def _lanczos_bounds(A: Matrix, hermitian: bool, max_steps: int, tol: float, seed
         rel_hi, rel_lo = r.err_hi / r.hi, r.err_lo / r.lo
     else:
         opH = op.conj().T
-        r = lanczos_extremes(lambda x: opH @ (op @ x), n, dtype, max_steps, tol, seed)
+        r = lanczos_extremes(lambda x: opH @ (op @ x), n, dtype, max_steps, tol, seed, stop_ratio**2)
         smax, smin = math.sqrt(max(r.hi, 0.0)), math.sqrt(max(r.lo, 0.0))
         rel_hi = r.err_hi / max(r.hi, 1e-300) / 2
         rel_lo = r.err_lo / max(r.lo, 1e-300) / 2 if r.lo > 0 else math.inf
@@ -324,11 +329,12 @@ def merikoski_bound(matrix: Matrix, spd_trace_form: bool = False) -> ConditionEs
                              None, 0, "Merikoski et al. 1997; exact for n = 2, loose for large n")
 
 
-def extreme_eigenvalues(matrix: Matrix, tol: float = 1e-3, seed: int = 0) -> tuple[float, float, str]:
-    """Signed (λ_min, λ_max) of a symmetric matrix: ``eigvalsh`` for n ≤ 1500, else Lanczos
-    (θ_min ≥ λ_min and θ_max ≤ λ_max, to about ``tol`` relative)."""
+def extreme_eigenvalues(matrix: Matrix, tol: float = 1e-3, seed: int = 0,
+                        exact_max_n: int = EXACT_MAX_N) -> tuple[float, float, str]:
+    """Signed (λ_min, λ_max) of a symmetric matrix: ``eigvalsh`` up to ``exact_max_n``, else
+    Lanczos (θ_min ≥ λ_min and θ_max ≤ λ_max, to about ``tol`` relative)."""
     A = as_matrix(matrix)
-    if A.shape[0] <= EXACT_MAX_N:
+    if A.shape[0] <= exact_max_n:
         lam = sla.eigvalsh(A.toarray() if sp.issparse(A) else A)
         return float(lam[0]), float(lam[-1]), "eigvalsh"
     r = lanczos_extremes(A.__matmul__, A.shape[0], A.dtype, 400, tol, seed)

@@ -111,7 +111,8 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
 
     blocks = []
     total_chunks = sum(math.ceil(s.size / chunk_size) for s in specs) if kind != "fisher" else len(specs)
-    bar = tqdm(total=total_chunks, desc=f"{kind} curvature", disable=not progress or total_chunks < 8, leave=False)
+    bar = tqdm(total=total_chunks, desc=f"{kind} curvature", disable=None if progress and total_chunks >= 8 else True,
+               leave=False)
     for spec in specs:
         if kind == "fisher":
             mat = _fisher_block(model, loss_fn, params, spec, inputs, targets)

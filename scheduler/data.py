@@ -1,0 +1,94 @@
+"""Datasets for the trainer: scikit-learn's embedded handwritten digits (offline), or MNIST
+from IDX files / an ``mnist.npz`` that the user provides. Pixels are scaled to [0, 1]."""
+
+from __future__ import annotations
+
+import gzip
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from qlsa.errors import InvalidParameterError, MatrixFileError
+
+DATASETS = ("digits", "mnist")
+_IDX = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
+        "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    x_train: torch.Tensor
+    y_train: torch.Tensor
+    x_test: torch.Tensor
+    y_test: torch.Tensor
+
+    @property
+    def num_features(self) -> int:
+        return self.x_train.shape[1]
+
+    @property
+    def num_classes(self) -> int:
+        return int(max(self.y_train.max(), self.y_test.max())) + 1
+
+
+def load_dataset(name: str = "digits", data_dir: str | Path | None = None, seed: int = 0) -> Dataset:
+    """``digits``: 8×8 images, 1797 samples, split 80/20 by ``seed``; ``mnist``: 28×28 from ``data_dir``."""
+    if name == "digits":
+        from sklearn.datasets import load_digits
+
+        x, y = load_digits(return_X_y=True)
+        perm = np.random.default_rng(seed).permutation(len(y))
+        cut = int(0.8 * len(y))
+        tr, te = perm[:cut], perm[cut:]
+        return _tensors("digits", x[tr] / 16.0, y[tr], x[te] / 16.0, y[te])
+    if name == "mnist":
+        if data_dir is None:
+            raise InvalidParameterError("--dataset mnist needs --data-dir with the IDX files or mnist.npz")
+        return _load_mnist(Path(data_dir))
+    raise InvalidParameterError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def _tensors(name, xtr, ytr, xte, yte) -> Dataset:
+    f = lambda a: torch.as_tensor(np.asarray(a, dtype=np.float32).reshape(len(a), -1))  # noqa: E731
+    i = lambda a: torch.as_tensor(np.asarray(a, dtype=np.int64))  # noqa: E731
+    return Dataset(name, f(xtr), i(ytr), f(xte), i(yte))
+
+
+def _load_mnist(d: Path) -> Dataset:
+    if not d.is_dir():
+        raise InvalidParameterError(f"data directory {d} does not exist")
+    npz = d / "mnist.npz"
+    if npz.is_file():
+        with np.load(npz, allow_pickle=False) as z:
+            missing = [k for k in _IDX if k not in z.files]
+            if missing:
+                raise MatrixFileError(f"{npz}: missing arrays {missing}; expected x_train, y_train, x_test, y_test")
+            arrays = {k: z[k] for k in _IDX}
+    else:
+        arrays = {}
+        for key, stem in _IDX.items():
+            path = next((p for p in (d / stem, d / f"{stem}.gz") if p.is_file()), None)
+            if path is None:
+                raise InvalidParameterError(f"{d} has no {stem}[.gz] (nor mnist.npz); download the MNIST IDX files "
+                                            "there")
+            arrays[key] = read_idx(path)
+    return _tensors("mnist", arrays["x_train"] / 255.0, arrays["y_train"], arrays["x_test"] / 255.0,
+                    arrays["y_test"])
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """Read an IDX file (LeCun's MNIST format; gzip allowed): magic 0x0000 0x08 ndim, big-endian dims, uint8."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        raw = fh.read()
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        raise MatrixFileError(f"{path}: not an unsigned-byte IDX file (bad magic number)")
+    ndim = raw[3]
+    dims = tuple(int.from_bytes(raw[4 + 4 * k: 8 + 4 * k], "big") for k in range(ndim))
+    body = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
+    if body.size != int(np.prod(dims)):
+        raise MatrixFileError(f"{path}: truncated IDX file ({body.size} of {int(np.prod(dims))} bytes)")
+    return body.reshape(dims)

@@ -1,0 +1,255 @@
+"""End-to-end training of an MLP with SGD, Adam and Newton (classical-only, quantum-only,
+Q-Newton hybrid), with a ledger, checkpoints after every step, and a Table-1-like report.
+
+Times: ``compute`` is measured wall time of everything done on this machine (curvature
+capture, estimation, decision, classical solves, the update) *except* the simulated quantum
+solves, which are charged their projected quantum time (``quantum``) instead.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from estimators import classical_cost_model
+from qlsa.errors import InvalidParameterError, QlsaError
+from qlsa.serialization import jsonable
+
+from .cost_models import ClassicalCholeskyCost, JenningsCost
+from .data import Dataset, load_dataset
+from .policies import Policy
+from .qnewton import LedgerRow, NewtonSettings, QNewton
+
+METHODS = ("sgd", "adam", "classical", "quantum", "qnewton")
+NEWTON_POLICY = {"classical": "classical", "quantum": "quantum", "qnewton": "hybrid"}
+
+
+class TrainingDivergedError(QlsaError):
+    """The loss became NaN/Inf; the checkpoint of the last good step is kept."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    dataset: str = "digits"
+    data_dir: str | None = None
+    methods: tuple[str, ...] = METHODS
+    steps: int = 400
+    target_accuracy: float = 0.90
+    seed: int = 0
+    batch_size: int = 256
+    hidden: int = 16
+    sgd_lr: float = 0.5
+    adam_lr: float = 0.01
+    warmup: int = 5
+    newton: NewtonSettings = field(default_factory=NewtonSettings)
+
+    def __post_init__(self) -> None:
+        bad = [m for m in self.methods if m not in METHODS]
+        if bad or not self.methods:
+            raise InvalidParameterError(f"unknown method(s) {bad or '(none)'}; choose from {', '.join(METHODS)}")
+        if not (0 < self.target_accuracy <= 1):
+            raise InvalidParameterError(f"target accuracy must lie in (0, 1], got {self.target_accuracy}")
+        if not all(math.isfinite(lr) and lr > 0 for lr in (self.sgd_lr, self.adam_lr)):
+            raise InvalidParameterError(f"learning rates must be finite and > 0, got {self.sgd_lr}, {self.adam_lr}")
+        if self.steps < 1 or self.batch_size < 1 or self.hidden < 1 or self.warmup < 0:
+            raise InvalidParameterError("steps, batch size and hidden width must be ≥ 1 and warm-up ≥ 0")
+
+    @staticmethod
+    def from_dict(d: dict) -> "TrainConfig":
+        d = dict(d)
+        d["methods"] = tuple(d["methods"])
+        d["newton"] = NewtonSettings(**d["newton"])
+        return TrainConfig(**d)
+
+
+@dataclass(frozen=True)
+class MethodResult:
+    """One row of the report (paper Table 1)."""
+
+    method: str
+    steps_run: int
+    steps_to_target: int | None
+    compute_seconds_per_step: float
+    quantum_seconds_per_step: float
+    total_seconds: float
+    predicted_solver_seconds: float
+    final_test_accuracy: float
+    final_loss: float
+    quantum_decisions: int
+    classical_decisions: int
+
+    def to_dict(self) -> dict:
+        return jsonable(self)
+
+
+def build_model(num_features: int, hidden: int, num_classes: int, seed: int) -> nn.Module:
+    """The paper's DNN shape: features → hidden (sigmoid) → classes (784 → 16 → 10 for MNIST)."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(num_features, hidden), nn.Sigmoid(), nn.Linear(hidden, num_classes))
+
+
+def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+    with torch.no_grad():
+        return float((model(x).argmax(1) == y).float().mean())
+
+
+class Trainer:
+    """Runs every configured method in turn; ``out_dir`` receives the checkpoint, ledger, report, plots."""
+
+    def __init__(self, config: TrainConfig, out_dir: str | Path, progress: bool = True):
+        self.config, self.out, self.progress = config, Path(out_dir), progress
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.data: Dataset = load_dataset(config.dataset, config.data_dir, config.seed)
+        self.loss_fn = nn.functional.cross_entropy
+        self.results: list[MethodResult] = []
+        self.ledger: list[LedgerRow] = []
+        self.history: list[dict] = []
+        self._resume_state: dict | None = None
+
+    # ------------------------------------------------------------------ checkpoints
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.out / "checkpoint.pt"
+
+    @classmethod
+    def resume(cls, out_dir: str | Path, progress: bool = True) -> "Trainer":
+        path = Path(out_dir) / "checkpoint.pt"
+        if not path.is_file():
+            raise InvalidParameterError(f"{out_dir} holds no checkpoint.pt to resume from")
+        ck = torch.load(path, weights_only=True)
+        t = cls(TrainConfig.from_dict(json.loads(ck["config"])), out_dir, progress)
+        t.results = [MethodResult(**r) for r in json.loads(ck["results"])]
+        t.ledger = [LedgerRow(**r) for r in json.loads(ck["ledger"])]
+        t.history = json.loads(ck["history"])
+        t._resume_state = ck
+        return t
+
+    def _save(self, method: str, step: int, model: nn.Module, opt: torch.optim.Optimizer,
+              extra_opt: torch.optim.Optimizer | None, stats: dict) -> None:
+        ck = {"config": json.dumps(jsonable(asdict(self.config))), "results": json.dumps([r.to_dict() for r in self.results]),
+              "ledger": json.dumps([r.to_dict() for r in self.ledger]), "history": json.dumps(self.history),
+              "method": method, "step": step, "model": model.state_dict(), "opt": opt.state_dict(),
+              "stats": json.dumps(stats)}
+        if extra_opt is not None:
+            ck["warmup_opt"] = extra_opt.state_dict()
+        tmp = self.checkpoint_path.with_suffix(".tmp")
+        torch.save(ck, tmp)
+        tmp.replace(self.checkpoint_path)
+
+    # ------------------------------------------------------------------ training
+    def _batch(self, step: int) -> tuple[torch.Tensor, torch.Tensor]:
+        n = len(self.data.y_train)
+        bs = min(self.config.batch_size, n)
+        per_epoch = n // bs
+        epoch, k = divmod(step, per_epoch)
+        perm = np.random.default_rng([self.config.seed, epoch]).permutation(n)[k * bs:(k + 1) * bs]
+        idx = torch.as_tensor(perm)
+        return self.data.x_train[idx], self.data.y_train[idx]
+
+    def run(self) -> list[MethodResult]:
+        done = {r.method for r in self.results}
+        for method in self.config.methods:
+            if method in done:
+                continue
+            self.results.append(self._train_method(method))
+            self._resume_state = None
+        self.write_outputs()
+        return self.results
+
+    def _optimizers(self, method: str, model: nn.Module):
+        c = self.config
+        if method == "sgd":
+            return torch.optim.SGD(model.parameters(), lr=c.sgd_lr), None
+        if method == "adam":
+            return torch.optim.Adam(model.parameters(), lr=c.adam_lr), None
+        classical = ClassicalCholeskyCost(classical_cost_model("cholesky"))
+        policy = Policy(NEWTON_POLICY[method], JenningsCost(c.newton.gate_time), classical)
+        opt = QNewton(model, self.loss_fn, policy, classical.model, c.newton, method, c.seed)
+        return opt, torch.optim.SGD(model.parameters(), lr=c.sgd_lr)
+
+    def _train_method(self, method: str) -> MethodResult:
+        c, d = self.config, self.data
+        model = build_model(d.num_features, c.hidden, d.num_classes, c.seed)
+        opt, warm = self._optimizers(method, model)
+        start = 0
+        stats = {"compute": 0.0, "quantum": 0.0, "predicted": 0.0, "to_target": None, "q": 0, "c": 0}
+        ck = self._resume_state
+        if ck is not None and ck["method"] == method:
+            model.load_state_dict(ck["model"])
+            opt.load_state_dict(ck["opt"])
+            if warm is not None and "warmup_opt" in ck:
+                warm.load_state_dict(ck["warmup_opt"])
+            start, stats = int(ck["step"]), json.loads(ck["stats"])
+        if start == 0:
+            self._save(method, 0, model, opt, warm, stats)
+        bar = tqdm(range(start, c.steps), desc=method, disable=None if self.progress else True, leave=False)
+        step, loss_value, acc = start, math.nan, accuracy(model, d.x_test, d.y_test)
+        for step in bar:
+            x, y = self._batch(step)
+            t0 = time.perf_counter()
+            quantum = predicted = 0.0
+            if isinstance(opt, QNewton) and step >= c.warmup:
+                opt.state["step"] = step
+                rows = opt.step(lambda: (x, y))
+                quantum_wall = sum(r.measured_solve_seconds for r in rows if r.processor == "quantum")
+                quantum = sum(r.charged_seconds for r in rows if r.processor == "quantum")
+                predicted = sum(r.predicted_quantum_seconds if r.processor == "quantum"
+                                else r.predicted_classical_seconds for r in rows)
+                stats["q"] += sum(r.processor == "quantum" for r in rows)
+                stats["c"] += sum(r.processor == "classical" for r in rows)
+                self.ledger.extend(rows)
+                loss_value = rows[0].loss
+            else:
+                sgd = warm or opt
+                sgd.zero_grad()
+                loss = self.loss_fn(model(x), y)
+                loss.backward()
+                sgd.step()
+                loss_value, quantum_wall = float(loss.detach()), 0.0
+            compute = time.perf_counter() - t0 - quantum_wall
+            if not math.isfinite(loss_value) or not all(torch.isfinite(p).all() for p in model.parameters()):
+                raise TrainingDivergedError(
+                    f"{method}: loss became {loss_value} at step {step}; the checkpoint of step {step} is kept in "
+                    f"{self.out} (lower the learning rate or raise the regularisation)")
+            acc = accuracy(model, d.x_test, d.y_test)
+            stats["compute"] += compute
+            stats["quantum"] += quantum
+            stats["predicted"] += predicted
+            self.history.append({"method": method, "step": step, "loss": loss_value, "test_accuracy": acc,
+                                 "compute_seconds": compute, "quantum_seconds": quantum})
+            if acc >= c.target_accuracy and stats["to_target"] is None:
+                stats["to_target"] = step + 1
+            self._save(method, step + 1, model, opt, warm, stats)
+            bar.set_postfix(loss=f"{loss_value:.3f}", acc=f"{acc:.3f}")
+            if stats["to_target"] is not None:
+                break
+        steps_run = sum(1 for h in self.history if h["method"] == method)
+        return MethodResult(method, steps_run, stats["to_target"], stats["compute"] / max(steps_run, 1),
+                            stats["quantum"] / max(steps_run, 1), stats["compute"] + stats["quantum"],
+                            stats["predicted"], acc, loss_value, int(stats["q"]), int(stats["c"]))
+
+    # ------------------------------------------------------------------ outputs
+    def write_outputs(self) -> None:
+        from .ledger import plot_run, write_ledger
+
+        write_ledger(self.ledger, self.out)
+        (self.out / "history.json").write_text(json.dumps(self.history, indent=1))
+        (self.out / "report.json").write_text(json.dumps(
+            {"config": jsonable(asdict(self.config)), "methods": [r.to_dict() for r in self.results]}, indent=2,
+            ensure_ascii=False))
+        plot_run(self.history, self.ledger, self.out)
+
+
+def config_with(config: TrainConfig, **changes) -> TrainConfig:
+    """A copy of ``config`` with top-level or ``newton_*`` fields changed."""
+    newton = {k[len("newton_"):]: v for k, v in changes.items() if k.startswith("newton_")}
+    top = {k: v for k, v in changes.items() if not k.startswith("newton_")}
+    return replace(config, newton=replace(config.newton, **newton), **top)

@@ -1,0 +1,171 @@
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from estimators import estimate, jennings_expected_query_count
+from estimators.classical_cost import ClassicalCostModel
+from qlsa.cli import main
+from qlsa.errors import InvalidParameterError, MatrixFileError
+from scheduler import (ClassicalCholeskyCost, JenningsCost, PaperQuantumCost, Policy, TrainConfig, Trainer,
+                       classical_solve, quantum_solve)
+from scheduler.data import load_dataset, read_idx
+from scheduler.trainer import config_with
+
+MODEL = ClassicalCostModel("cholesky", 1e-11, 1e-4, "test", "-", (1,), (1.0,))
+
+
+def _spd(n, kappa, seed=0):
+    rng = np.random.default_rng(seed)
+    q, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    return (q * np.linspace(1 / kappa, 1, n)) @ q.T
+
+
+def test_cost_models_follow_their_formulas():
+    e = estimate(_spd(20, 10), classical_model=MODEL)
+    assert ClassicalCholeskyCost(MODEL).seconds(e) == pytest.approx(1e-11 * 20**3 + 1e-4)
+    assert JenningsCost(1e-9).seconds(e) == pytest.approx(
+        jennings_expected_query_count(e.alpha, e.kappa, e.epsilon) * e.per_query_gates * 1e-9)
+    assert PaperQuantumCost(2.0, 1.0).seconds(e) == pytest.approx(2.0 * e.sparsity * e.kappa * math.log(20 / 0.01) + 1)
+    with pytest.raises(InvalidParameterError):
+        JenningsCost(0.0)
+
+
+def test_policies_decide_with_reasons():
+    e = estimate(_spd(20, 10), classical_model=MODEL)
+    fast_q, slow_q = JenningsCost(1e-30), JenningsCost(1.0)
+    c = ClassicalCholeskyCost(MODEL)
+    assert Policy("hybrid", fast_q, c).decide(e).processor == "quantum"
+    d = Policy("hybrid", slow_q, c).decide(e)
+    assert d.processor == "classical" and d.quantum_seconds > d.classical_seconds and "≥" in d.reason
+    assert Policy("quantum", slow_q, c).decide(e).processor == "quantum"
+    assert Policy("threshold", slow_q, c, kappa_max=5).decide(e).processor == "classical"
+    assert Policy("threshold", slow_q, c, kappa_max=50).decide(e).processor == "quantum"
+    with pytest.raises(InvalidParameterError):
+        Policy("greedy", fast_q, c)
+    sing = estimate(np.diag([1.0, 0.0]), classical_model=MODEL)
+    assert Policy("quantum", fast_q, c).decide(sing).processor == "classical"
+
+
+def test_solvers_against_numpy():
+    A, b = _spd(30, 50), np.arange(30.0)
+    x = np.linalg.solve(A, b)
+    r = classical_solve(A, b)
+    assert r.method == "cholesky" and np.allclose(r.x, x)
+    indefinite = np.diag([1.0, -2.0, 3.0])
+    assert classical_solve(indefinite, np.ones(3)).method == "lu"
+    assert classical_solve(np.diag([1.0, 0.0]), np.ones(2)).method == "lstsq"
+    eps = 0.05
+    q = quantum_solve(A, b, eps, np.random.default_rng(0)).x
+    xn, qn = x / np.linalg.norm(x), q / np.linalg.norm(q)
+    assert np.linalg.norm(qn - xn) == pytest.approx(math.sqrt(2 - 2 * math.sqrt(1 - eps**2)), rel=1e-9)
+    assert np.linalg.norm(q) / np.linalg.norm(x) == pytest.approx(1 + eps) or \
+        np.linalg.norm(q) / np.linalg.norm(x) == pytest.approx(1 - eps)
+
+
+def _small(tmp_path, **kw):
+    cfg = config_with(TrainConfig(steps=25, methods=("sgd", "classical", "quantum", "qnewton"), **kw))
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("train")
+    t = Trainer(config_with(TrainConfig(steps=200, methods=("sgd", "classical", "quantum", "qnewton"))), out,
+                progress=False)
+    return t, {r.method: r for r in t.run()}, out
+
+
+def test_default_run_newton_beats_sgd_and_hybrid_switches(run):
+    t, res, out = run
+    assert res["qnewton"].steps_to_target is not None
+    assert res["sgd"].steps_to_target is None or res["qnewton"].steps_to_target < res["sgd"].steps_to_target
+    procs = {r.processor for r in t.ledger if r.method == "qnewton"}
+    assert procs == {"quantum", "classical"}
+    # under the same cost models the hybrid's solver time is no worse than either pure policy
+    assert res["qnewton"].predicted_solver_seconds <= min(res["classical"].predicted_solver_seconds,
+                                                          res["quantum"].predicted_solver_seconds) * (1 + 1e-9)
+    rep = json.loads((out / "report.json").read_text())
+    assert {m["method"] for m in rep["methods"]} == {"sgd", "classical", "quantum", "qnewton"}
+    assert (out / "ledger.csv").read_text().splitlines()[0].startswith("method,step,block,n,kappa")
+    assert (out / "training.png").read_bytes()[:4] == b"\x89PNG" and (out / "decisions.png").is_file()
+    row = t.ledger[-1]
+    assert row.n in (1040, 170) and row.sparsity <= 32 and row.kappa >= 1
+
+
+def test_deterministic_and_resume_reproduces(tmp_path):
+    cfg = TrainConfig(steps=12, methods=("adam", "qnewton"), target_accuracy=1.0, warmup=3)
+    a = Trainer(cfg, tmp_path / "a", progress=False).run()
+    b = Trainer(cfg, tmp_path / "b", progress=False).run()
+    assert [r.final_loss for r in a] == [r.final_loss for r in b]
+    # interrupted run: stop after 7 steps of qnewton, resume, compare with the uninterrupted one
+    part = Trainer(config_with(cfg, steps=7), tmp_path / "c", progress=False)
+    part.run()
+    ck = torch.load(tmp_path / "c" / "checkpoint.pt", weights_only=True)
+    ck["config"] = json.dumps({**json.loads(ck["config"]), "steps": 12})
+    part.results = part.results[:1]  # adam finished; qnewton was cut short
+    torch.save(ck, tmp_path / "c" / "checkpoint.pt")
+    resumed = Trainer.resume(tmp_path / "c", progress=False)
+    resumed.results = [r for r in resumed.results if r.method == "adam"]
+    out = resumed.run()
+    assert out[-1].final_loss == pytest.approx(a[-1].final_loss, rel=1e-6)
+
+
+def test_data_loading_and_bad_input(tmp_path):
+    d = load_dataset("digits")
+    assert d.num_features == 64 and d.num_classes == 10 and len(d.y_train) + len(d.y_test) == 1797
+    with pytest.raises(InvalidParameterError, match="unknown dataset"):
+        load_dataset("cifar")
+    with pytest.raises(InvalidParameterError, match="--data-dir"):
+        load_dataset("mnist")
+    with pytest.raises(InvalidParameterError, match="no train-images"):
+        load_dataset("mnist", tmp_path)
+    # tiny IDX files the test writes itself
+    rng = np.random.default_rng(0)
+    for stem, shape in (("train-images-idx3-ubyte", (20, 4, 4)), ("t10k-images-idx3-ubyte", (6, 4, 4)),
+                        ("train-labels-idx1-ubyte", (20,)), ("t10k-labels-idx1-ubyte", (6,))):
+        data = rng.integers(0, 10 if "labels" in stem else 256, size=shape, dtype=np.uint8)
+        header = bytes([0, 0, 8, len(shape)]) + b"".join(s.to_bytes(4, "big") for s in shape)
+        (tmp_path / stem).write_bytes(header + data.tobytes())
+    m = load_dataset("mnist", tmp_path)
+    assert m.x_train.shape == (20, 16) and float(m.x_train.max()) <= 1.0
+    assert np.array_equal(read_idx(tmp_path / "t10k-labels-idx1-ubyte"), m.y_test.numpy())
+    (tmp_path / "bad").write_bytes(b"\x01\x02\x03\x04")
+    with pytest.raises(MatrixFileError, match="magic"):
+        read_idx(tmp_path / "bad")
+    (tmp_path / "trunc").write_bytes(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + b"\x00" * 3)
+    with pytest.raises(MatrixFileError, match="truncated"):
+        read_idx(tmp_path / "trunc")
+
+
+@pytest.mark.parametrize("argv,match", [
+    (["train", "--dataset", "cifar"], "unknown dataset"),
+    (["train", "--methods", "sgd,lbfgs"], "unknown method"),
+    (["train", "--target-accuracy", "1.5"], "target accuracy"),
+    (["train", "--target-accuracy", "0"], "target accuracy"),
+    (["train", "--dataset", "mnist", "--data-dir", "/nonexistent"], "does not exist"),
+    (["train", "--resume", "/nonexistent"], "no checkpoint"),
+    (["train", "--gate-time", "-1"], "gate time"),
+])
+def test_cli_train_bad_input(argv, match, capsys, tmp_path):
+    code = main(argv + ["--out", str(tmp_path)] if "--resume" not in argv else argv)
+    err = capsys.readouterr().err
+    assert code == 2 and match in err and len(err.strip().splitlines()) == 1
+
+
+def test_nan_loss_stops_with_clear_error_and_keeps_checkpoint(tmp_path):
+    from scheduler import TrainingDivergedError
+
+    from dataclasses import replace
+
+    t = Trainer(TrainConfig(steps=30, methods=("sgd",), target_accuracy=1.0), tmp_path, progress=False)
+    x = t.data.x_train.clone()
+    x[:, 0] = float("nan")  # poisoned data: the loss turns NaN on the first step
+    t.data = replace(t.data, x_train=x)
+    with pytest.raises(TrainingDivergedError, match="checkpoint"):
+        t.run()
+    assert (tmp_path / "checkpoint.pt").is_file()
+    with pytest.raises(InvalidParameterError, match="learning rate"):
+        TrainConfig(sgd_lr=float("inf"))
