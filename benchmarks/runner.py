@@ -55,7 +55,7 @@ def best_of(fn: Callable[[], object], repeats: int = 3) -> tuple[float, object]:
 def run(names: list[str] | None = None, out: str | Path | None = None) -> dict[str, list[dict]]:
     """Run the named benchmarks (all by default), print their tables, return and write JSON."""
     from . import bench_estimate  # noqa: F401  (registers)
-    for extra in ("bench_hessians", "bench_circuits", "bench_scheduler"):
+    for extra in ("bench_hessians", "bench_scheduler"):
         try:
             __import__(f"benchmarks.{extra}")
         except ModuleNotFoundError:
