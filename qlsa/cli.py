@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 from .errors import QlsaError
 
 
-def _positive_float(text: str) -> float:
+def _number(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
@@ -26,9 +26,9 @@ def _add_estimate(sub: argparse._SubParsersAction) -> None:
                        description="Estimate κ, d, α, Jennings Q*, qubits and the quantum and classical solve "
                                    "times of a matrix. Without PATH, uses the embedded 64×64-grid 2-D Laplacian.")
     p.add_argument("path", nargs="?", help="matrix file: .npy (no pickle), .npz (scipy.sparse), .mtx")
-    p.add_argument("--epsilon", type=_positive_float, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
+    p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
     p.add_argument("--encoding", choices=("sparse", "dense"), default="sparse", help="block-encoding (default sparse)")
-    p.add_argument("--gate-time", type=_positive_float, default=None,
+    p.add_argument("--gate-time", type=_number, default=None,
                    help="seconds per gate (default 1e-18, the paper's attosecond scenario)")
     p.add_argument("--kappa-method", default="auto",
                    choices=("auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski"))
@@ -92,7 +92,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--methods", default="sgd,adam,classical,quantum,qnewton", help="comma-separated methods")
     p.add_argument("--steps", type=int, default=400, help="maximum steps per method (default 400)")
     p.add_argument("--target-accuracy", type=float, default=0.90, help="test accuracy to reach, in (0, 1]")
-    p.add_argument("--gate-time", type=_positive_float, default=None, help="seconds per gate (default 5e-15)")
+    p.add_argument("--gate-time", type=_number, default=None, help="seconds per gate (default 5e-15)")
     p.add_argument("--regularization", type=float, default=None, help="ε of H + εI (default 1e-2)")
     p.add_argument("--prune-d", type=int, default=None, help="non-zeros per row kept by pruning (default 32)")
     p.add_argument("--seed", type=int, default=0)
