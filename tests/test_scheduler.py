@@ -65,11 +65,6 @@ def test_solvers_against_numpy():
         np.linalg.norm(q) / np.linalg.norm(x) == pytest.approx(1 - eps)
 
 
-def _small(tmp_path, **kw):
-    cfg = config_with(TrainConfig(steps=25, methods=("sgd", "classical", "quantum", "qnewton"), **kw))
-    return cfg
-
-
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
