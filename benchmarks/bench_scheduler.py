@@ -20,7 +20,7 @@ _MODEL = ClassicalCostModel("cholesky", 1e-11, 0.0, "bench", "-", (1,), (1.0,))
 def newton_step() -> list[BenchRow]:
     rng = np.random.default_rng(0)
     rows = []
-    policy = Policy("hybrid", JenningsCost(5e-15), ClassicalCholeskyCost(_MODEL))
+    policy = Policy("hybrid", JenningsCost(), ClassicalCholeskyCost(_MODEL))
     for n in (1000, 2000, 4000):
         x = rng.standard_normal((n, n // 2)) / np.sqrt(n)
         H = x @ x.T + 1e-2 * np.eye(n)
@@ -28,7 +28,7 @@ def newton_step() -> list[BenchRow]:
         t_inv, _ = best_of(lambda: np.linalg.inv(H) @ g, 2)
         t_sol, _ = best_of(lambda: classical_solve(H, g), 2)
         t0 = time.perf_counter()
-        e = estimate(H, classical_model=_MODEL, condition=condition_number(H, tol=0.05, exact_max_n=256))
+        e = estimate(H, gate_time=5e-15, classical_model=_MODEL, condition=condition_number(H, tol=0.05, exact_max_n=256))
         policy.decide(e)
         overhead = time.perf_counter() - t0
         rows.append(BenchRow(f"n={n}", t_sol, "explicit inverse @ g", t_inv,

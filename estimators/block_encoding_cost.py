@@ -57,3 +57,13 @@ def block_encoding_cost(encoding: str, n: int, sparsity: int, norm_max: float, n
         return BlockEncodingCost("dense", norm_2, 1, 2 * cnots + 1, cnots,
                                  "closed form: unitary dilation by quantum Shannon decomposition (Shende et al. 2006)")
     raise InvalidParameterError(f"unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}")
+
+
+def state_preparation_cost(n: int) -> BlockEncodingCost:
+    """Cost of one U_b call: a real N-vector by a cascade of uniformly controlled Ry rotations
+    (Möttönen et al., PRL 93, 130502 (2004)): Σ_{k<q} 2^k = 2^q − 1 Ry and Σ_{1≤k<q} 2^k = 2^q − 2
+    CNOTs on q = ⌈log₂N⌉ qubits. ``alpha_raw`` is 1 (a state, not a block-encoding)."""
+    q = system_qubits(n)
+    cnots = 2**q - 2
+    return BlockEncodingCost("state-preparation", 1.0, 0, cnots + 2**q - 1, cnots,
+                             "closed form: uniformly controlled Ry cascade (Möttönen et al. 2004)")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.linalg as sla
+from scipy.optimize import nnls
 
 from qlsa.serialization import jsonable
 from qlsa.errors import InvalidParameterError
@@ -79,18 +80,15 @@ def _time_solve(solver: str, n: int, repeats: int, rng: np.random.Generator) -> 
 
 def fit_classical_cost(solver: str = "cholesky", sizes: tuple[int, ...] = DEFAULT_SIZES,
                        repeats: int = 3, seed: int = 0) -> ClassicalCostModel:
-    """Time ``solver`` at ``sizes`` (best of ``repeats``) and fit c1, c2 ≥ 0 by least squares."""
+    """Time ``solver`` at ``sizes`` (best of ``repeats``) and fit c1, c2 ≥ 0 by non-negative
+    least squares (``scipy.optimize.nnls``), each size weighted by 1/t so it counts in relative terms."""
     if solver not in SOLVERS:
         raise InvalidParameterError(f"unknown classical solver {solver!r}; choose one of {', '.join(SOLVERS)}")
     rng = np.random.default_rng(seed)
     secs = [_time_solve(solver, n, repeats, rng) for n in sizes]
     n3 = np.asarray(sizes, dtype=float) ** 3
-    # weight by 1/t so every size counts in relative terms
     w = 1.0 / np.asarray(secs)
-    (c1, c2), *_ = np.linalg.lstsq(np.column_stack([n3, np.ones_like(n3)]) * w[:, None], np.asarray(secs) * w,
-                                   rcond=None)
-    if c2 < 0:  # a negative intercept is noise: refit through the origin
-        c1, c2 = float(np.sum(n3 * np.asarray(secs) * w**2) / np.sum((n3 * w) ** 2)), 0.0
+    (c1, c2), _ = nnls(np.column_stack([n3, np.ones_like(n3)]) * w[:, None], np.asarray(secs) * w)
     return ClassicalCostModel(solver, float(c1), float(c2), machine_id(),
                               datetime.now(timezone.utc).isoformat(timespec="seconds"),
                               tuple(int(s) for s in sizes), tuple(secs))

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from qlsa.serialization import jsonable
-from qlsa.errors import InvalidParameterError
+from qlsa.errors import InvalidParameterError, ResourceLimitError
 
 from .block_encoding_cost import ENCODINGS, block_encoding_cost
 from .classical_cost import ClassicalCostModel, classical_cost_model
@@ -26,6 +26,9 @@ from .matrix_input import as_matrix
 from .properties import matrix_properties
 from .query_counts import (jennings_expected_query_count, jennings_parameters, jennings_qubits,
                            jennings_query_count, jennings_success_probability)
+
+if TYPE_CHECKING:
+    from .device_time import QueryTiming
 
 DEFAULT_GATE_TIME = 1e-18   # the paper's attosecond-gate scenario
 DEFAULT_EPSILON = 1e-2
@@ -61,6 +64,8 @@ class Estimate:
     classical_solver: str
     processor: str
     verdict_certain: bool
+    backend: str | None = None
+    device_timing: QueryTiming | None = None
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -85,11 +90,14 @@ def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = 
 def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "sparse",
              gate_time: float = DEFAULT_GATE_TIME, kappa_method: str = "auto", kappa_tol: float = 0.05,
              classical_model: ClassicalCostModel | None = None,
-             condition: ConditionEstimate | None = None) -> Estimate:
+             condition: ConditionEstimate | None = None, calibration: Any = None) -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
     ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
-    caller that already has κ (e.g. the trainer) skip recomputing it.
+    caller that already has κ (e.g. the trainer) skip recomputing it. With ``calibration``
+    (a backend name, properties file or :class:`Calibration`), one query's time is the
+    scheduled duration of the block-encoding transpiled to that device instead of
+    gates × ``gate_time``.
     """
     check_estimate_parameters(epsilon, gate_time, encoding, kappa_method)
     A = as_matrix(matrix)
@@ -120,10 +128,26 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                         else "‖A‖₂/‖A‖₂ = 1 (unitary dilation)")
     qubits = jennings_qubits(n_quantum, be.ancillas)
     sources["logical_qubits"] = f"⌈log₂N⌉ + a + 6 with a = {be.ancillas} (DESIGN §3.3)"
-    per_query_seconds = be.gates * gate_time
-    sources["per_query_seconds"] = f"{be.gates} gates × {gate_time:g} s ({be.source})"
-    if gate_time == DEFAULT_GATE_TIME:
-        notes.append("gate time 1e-18 s: the paper's hypothetical attosecond-gate scenario (set --gate-time)")
+    timing, backend = None, None
+    if calibration is not None:
+        from .calibration import load_calibration
+        from .device_time import query_timing
+        cal = load_calibration(calibration)
+        if qubits > cal.num_qubits:
+            raise ResourceLimitError(f"the Jennings solve of this N = {n_quantum} matrix needs {qubits} logical qubits; "
+                                     f"{cal.backend} has {cal.num_qubits}")
+        timing, backend = query_timing(cal, be, n_quantum), cal.backend
+        per_query_seconds = timing.seconds
+        sources["per_query_seconds"] = (f"scheduled duration on {cal.backend} ({cal.snapshot_date or 'no date'}), "
+                                        f"{timing.circuit}")
+        if timing.exceeds_t2:
+            notes.append(f"one U_A call lasts {timing.seconds:.3g} s, longer than the median T2 "
+                         f"{cal.t2_seconds:.3g} s of {cal.backend}: it would decohere without error correction")
+    else:
+        per_query_seconds = be.gates * gate_time
+        sources["per_query_seconds"] = f"{be.gates} gates × {gate_time:g} s ({be.source})"
+        if gate_time == DEFAULT_GATE_TIME:
+            notes.append("gate time 1e-18 s: the paper's hypothetical attosecond-gate scenario (set --gate-time)")
 
     solver = "cholesky" if cond.definite else "lu"
     model = classical_model or classical_cost_model(solver)
@@ -140,7 +164,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         return Estimate(props.n, props.nnz, props.sparsity, cond.sigma_max, props.norm_max, props.hermitian,
                         dilated, math.inf, cond.method, cond.kind, cond.rel_error, alpha, epsilon, encoding,
                         None, None, p, qubits, be.gates, gate_time, per_query_seconds, None, classical_seconds,
-                        model.solver, "classical", True, tuple(notes), sources)
+                        model.solver, "classical", True, backend, timing, tuple(notes), sources)
 
     params = jennings_parameters(cond.kappa, epsilon)
     notes.extend(params.notes)
@@ -165,4 +189,4 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     return Estimate(props.n, props.nnz, props.sparsity, cond.sigma_max, props.norm_max, props.hermitian, dilated,
                     cond.kappa, cond.method, cond.kind, cond.rel_error, alpha, epsilon, encoding, q, q_expected, p,
                     qubits, be.gates, gate_time, per_query_seconds, quantum_seconds, classical_seconds, model.solver,
-                    processor, certain, tuple(notes), sources)
+                    processor, certain, backend, timing, tuple(notes), sources)

@@ -4,8 +4,8 @@ Subpackages of the distribution: ``qlsa`` (circuits, CLI), ``estimators`` (costs
 ``hessians`` (curvature from torch models), ``scheduler`` (routing and the Newton trainer).
 """
 
-from .errors import InvalidMatrixError, InvalidParameterError, MatrixFileError, QlsaError, ResourceLimitError
+from .errors import CalibrationError, InvalidMatrixError, InvalidParameterError, MatrixFileError, QlsaError, ResourceLimitError
 
 __version__ = "0.1.0"
-__all__ = ["InvalidMatrixError", "InvalidParameterError", "MatrixFileError", "QlsaError", "ResourceLimitError",
+__all__ = ["CalibrationError", "InvalidMatrixError", "InvalidParameterError", "MatrixFileError", "QlsaError", "ResourceLimitError",
            "__version__"]

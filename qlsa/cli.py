@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import Callable, Sequence
 
-from .errors import QlsaError
+from .errors import InvalidParameterError, QlsaError
 
 
 def _number(text: str) -> float:
@@ -30,6 +30,8 @@ def _add_estimate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoding", choices=("sparse", "dense"), default="sparse", help="block-encoding (default sparse)")
     p.add_argument("--gate-time", type=_number, default=None,
                    help="seconds per gate (default 1e-18, the paper's attosecond scenario)")
+    p.add_argument("--backend", metavar="NAME|FILE",
+                   help="time one query on an IBM calibration (fake backend name or properties .json) instead")
     p.add_argument("--kappa-method", default="auto",
                    choices=("auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski"))
     p.add_argument("--refresh-calibration", action="store_true", help="refit the classical c1·n³ + c2 model")
@@ -52,8 +54,10 @@ def _run_estimate(args: argparse.Namespace) -> int:
     else:
         A, label = laplacian_2d(64), "embedded default: 2-D Laplacian, 64×64 grid (N = 4096)"
     model = classical_cost_model("cholesky", refresh=True) if args.refresh_calibration else None
+    if args.backend and args.gate_time is not None:
+        raise InvalidParameterError("give either --gate-time or --backend, not both")
     result = estimate(A, epsilon=args.epsilon, encoding=args.encoding, gate_time=gate_time,
-                      kappa_method=args.kappa_method, classical_model=model)
+                      kappa_method=args.kappa_method, classical_model=model, calibration=args.backend)
     text = write_json(result, args.out)
     if args.json:
         print(text)
@@ -83,6 +87,83 @@ def _run_estimate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_calibrate(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("calibrate", help="IBM calibration summary; per-query time and gate-time projections",
+                       description="Summarise an IBM calibration snapshot (offline fake backend or a properties "
+                                   "JSON); with --matrix, time one query on it and project the solve across gate "
+                                   "times 1 ns … 1 as against the classical solve.")
+    p.add_argument("--backend", metavar="NAME|FILE", help="fake backend name (e.g. fake_sherbrooke) or properties .json")
+    p.add_argument("--list", action="store_true", help="list the offline backends shipped with qiskit-ibm-runtime")
+    p.add_argument("--matrix", metavar="PATH", help="matrix file (.npy, .npz, .mtx) to project")
+    p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
+    p.add_argument("--encoding", choices=("sparse", "dense"), default="sparse")
+    p.add_argument("--no-state-preparation", action="store_true", help="leave the 2Q* U_b calls out")
+    p.add_argument("--readout", choices=("none", "measure", "full"), default="measure",
+                   help="readout term: none (paper), measure (one per run, default), full (N/ε² repetitions)")
+    p.add_argument("--plot", metavar="FILE", help="save a log-log plot of quantum time against gate time")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--out", help="also write the JSON result to this file")
+    p.set_defaults(func=_run_calibrate)
+
+
+def _run_calibrate(args: argparse.Namespace) -> int:
+    from estimators import (TimeTerms, break_even_gate_time, estimate, load_calibration, load_matrix,
+                            offline_backends, plot_projection, projections)
+    from estimators.estimate import check_estimate_parameters
+
+    from .report import fmt, table, write_json
+
+    if args.list:
+        names = offline_backends()
+        print(write_json({"offline_backends": names}) if args.json else "\n".join(names))
+        return 0
+    if not args.backend:
+        raise InvalidParameterError("give --backend NAME|FILE (or --list to see the offline backends)")
+    if args.plot and not args.matrix:
+        raise InvalidParameterError("--plot needs --matrix (the projection is of a matrix's solve)")
+    check_estimate_parameters(args.epsilon, 1.0, args.encoding)
+    cal = load_calibration(args.backend)
+    out: dict = cal.to_dict()
+    e = None
+    terms = TimeTerms(state_preparation=not args.no_state_preparation, readout=args.readout)
+    if args.matrix:
+        e = estimate(load_matrix(args.matrix), epsilon=args.epsilon, encoding=args.encoding, calibration=cal)
+        rows = projections(e, cal, terms)
+        out.update(matrix=args.matrix, per_query_seconds=e.device_timing.seconds, per_query=e.device_timing,
+                   estimate=e, time_terms=terms, projections=rows, break_even_gate_seconds=break_even_gate_time(e, terms))
+        if args.plot:
+            out["plot"] = plot_projection(e, args.plot, cal, terms)
+    text = write_json(out, args.out)
+    if args.json:
+        print(text)
+        return 0
+    print(f"{cal.backend}: {cal.num_qubits} qubits, snapshot {cal.snapshot_date or 'undated'} ({cal.source})")
+    print(f"basis gates: {', '.join(cal.basis_gates)}; two-qubit gate: {cal.two_qubit_gate}")
+    print(table([(g.name, g.num_qubits, g.count, g.excluded, g.median_seconds, g.min_seconds, g.max_seconds,
+                  g.median_error, g.min_error, g.max_error) for g in cal.gates],
+                header=("gate", "qubits", "working", "excluded (error 1.0)", "median s", "min s", "max s",
+                        "median error", "min error", "max error")))
+    print(f"readout: median {fmt(cal.readout_seconds)} s, error {fmt(cal.readout_error)}; "
+          f"median T1 {fmt(cal.t1_seconds)} s, T2 {fmt(cal.t2_seconds)} s")
+    if e is not None:
+        t = e.device_timing
+        print(f"\nmatrix {args.matrix}: N = {e.n}, κ = {fmt(e.kappa)} ({e.kappa_method}), d = {e.sparsity}, "
+              f"α = {fmt(e.alpha)}, expected U_A calls Q*/p = {fmt(e.expected_query_count)}")
+        print(f"one U_A call on {cal.backend}: {fmt(t.seconds)} s, {fmt(t.two_qubit_gates)} two-qubit gates, depth "
+              f"{fmt(t.depth)}, success {fmt(t.success_probability)} (Π(1 − gate error))"
+              + (f"; LONGER THAN T2 = {fmt(t.t2_seconds)} s" if t.exceeds_t2 else "") + f"\n  [{t.circuit}]")
+        print(table([(r.regime, r.per_query_seconds, r.quantum_seconds, r.classical_seconds, r.processor)
+                     for r in out["projections"]],
+                    header=("gate-time regime", "per-query s", "quantum s", "classical s (fitted)", "faster")))
+        print(f"terms: queries Q*/p × t_query" + (" + state preparation 2Q*/p × t_Ub" if terms.state_preparation else "")
+              + {"none": "; readout left out (paper)", "measure": " + readout (1/p) × t_measure",
+                 "full": " + readout, × ⌈N/ε²⌉ repetitions (full readout)"}[terms.readout])
+        print(f"break-even gate time (sympy): {fmt(out['break_even_gate_seconds'])} s")
+        if args.plot:
+            print(f"plot: {args.plot}")
+    return 0
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="Q-Newton hybrid training against SGD, Adam, classical- and quantum-only Newton",
                        description="Train an MLP with each method, routing every Hessian block to the quantum or "
@@ -93,6 +174,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=400, help="maximum steps per method (default 400)")
     p.add_argument("--target-accuracy", type=float, default=0.90, help="test accuracy to reach, in (0, 1]")
     p.add_argument("--gate-time", type=_number, default=None, help="seconds per gate (default 5e-15)")
+    p.add_argument("--backend", metavar="NAME|FILE", help="time quantum queries on an IBM calibration instead")
     p.add_argument("--regularization", type=float, default=None, help="ε of H + εI (default 1e-2)")
     p.add_argument("--prune-d", type=int, default=None, help="non-zeros per row kept by pruning (default 32)")
     p.add_argument("--seed", type=int, default=0)
@@ -107,11 +189,14 @@ def _run_train(args: argparse.Namespace) -> int:
 
     from .report import table, write_json
 
+    if args.backend and args.gate_time is not None:
+        raise InvalidParameterError("give either --gate-time or --backend, not both")
     if args.resume:
         trainer = Trainer.resume(args.resume)
     else:
         changes = {k: v for k, v in (("newton_gate_time", args.gate_time),
                                      ("newton_regularization", args.regularization),
+                                     ("newton_backend", args.backend),
                                      ("newton_prune_d", args.prune_d)) if v is not None}
         config = config_with(TrainConfig(dataset=args.dataset, data_dir=args.data_dir,
                                          methods=tuple(m.strip() for m in args.methods.split(",") if m.strip()),
@@ -132,7 +217,7 @@ def _run_train(args: argparse.Namespace) -> int:
     print(f"dataset {c.dataset}: {len(trainer.data.y_train)} train / {len(trainer.data.y_test)} test; "
           f"target test accuracy {c.target_accuracy:.2f}; Newton: {c.newton.kind} curvature, {c.newton.structure} "
           f"blocks, regularisation {c.newton.regularization:g}, prune d = {c.newton.prune_d}, "
-          f"gate time {c.newton.gate_time:g} s")
+          + (f"queries timed on {c.newton.backend}" if c.newton.backend else f"gate time {c.newton.gate_time:g} s"))
     rows = [(r.method, r.steps_to_target if r.steps_to_target is not None else f">{r.steps_run}",
              f"{r.compute_seconds_per_step:.4g}", f"{r.quantum_seconds_per_step:.3g}", f"{r.total_seconds:.4g}",
              f"{r.predicted_solver_seconds:.4g}", f"{r.final_test_accuracy:.3f}",
@@ -144,7 +229,7 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-_SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_estimate, _add_train)
+_SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_estimate, _add_calibrate, _add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -23,3 +23,7 @@ class InvalidParameterError(QlsaError):
 
 class ResourceLimitError(QlsaError):
     """The request would exceed a memory, size or qubit limit."""
+
+
+class CalibrationError(QlsaError):
+    """A backend name, properties file or target cannot give the calibration asked for."""

@@ -1,8 +1,9 @@
 """Cost models: predicted seconds to solve one block, all reading the same :class:`estimators.Estimate`.
 
 - :class:`ClassicalCholeskyCost` — T = c1·n³ + c2 fitted on this machine (Q-Newton Eq. 3).
-- :class:`JenningsCost` — expected U_A calls Q*/p × per-query gates × gate time
-  (Jennings et al. Theorem 1, DESIGN.md §3.1, §3.6).
+- :class:`JenningsCost` — expected U_A calls Q*/p × per-query time, the per-query time being
+  gates × gate time or the transpiled duration on a calibrated backend, whichever the
+  estimate was made with (Jennings et al. Theorem 1, DESIGN.md §3.1, §3.6).
 - :class:`PaperQuantumCost` — Q-Newton Eq. 4: q1·d·κ·ln(n/ε) + q2.
 """
 
@@ -13,7 +14,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from estimators import ClassicalCostModel, Estimate, jennings_expected_query_count, jennings_parameters
-from qlsa.errors import InvalidParameterError
 
 
 class CostModel(Protocol):
@@ -37,19 +37,14 @@ class ClassicalCholeskyCost:
 
 @dataclass(frozen=True)
 class JenningsCost:
-    gate_time: float
-    name: str = "Jennings Q*/p × gates × t_gate"
+    name: str = "Jennings Q*/p × per-query time"
     processor: str = "quantum"
-
-    def __post_init__(self) -> None:
-        if not (math.isfinite(self.gate_time) and self.gate_time > 0):
-            raise InvalidParameterError(f"gate time must be a positive number of seconds, got {self.gate_time}")
 
     def seconds(self, e: Estimate) -> float:
         if math.isinf(e.kappa):
             return math.inf
         p = jennings_parameters(e.kappa, e.epsilon)
-        return jennings_expected_query_count(e.alpha, p.kappa, p.epsilon) * e.per_query_gates * self.gate_time
+        return jennings_expected_query_count(e.alpha, p.kappa, p.epsilon) * e.per_query_seconds
 
 
 @dataclass(frozen=True)

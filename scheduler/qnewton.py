@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from estimators import ClassicalCostModel, condition_number, estimate
+from estimators import ClassicalCostModel, condition_number, estimate, load_calibration
 from estimators.condition import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
 from qlsa.errors import InvalidParameterError
@@ -55,6 +55,8 @@ class NewtonSettings:
     the PSD Gauss-Newton matrix with regularisation 10⁻² and a damped step (lr 0.3). The
     default gate time 5 fs is the regime where routing depends on the block (κ, d, n): at
     1 as every block goes quantum, at IBM's calibrated times every block goes classical.
+    ``backend`` (a calibration name or properties file) replaces the gate time by the
+    transpiled duration of one query on that device.
     """
 
     lr: float = 0.3
@@ -65,8 +67,11 @@ class NewtonSettings:
     structure: str = "layer"
     kind: str = "ggn"
     chunk_size: int = 256
+    backend: str | None = None
 
     def __post_init__(self) -> None:
+        if self.backend is not None:
+            load_calibration(self.backend)   # fail fast on an unknown backend or a bad file
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise InvalidParameterError(f"Newton learning rate must be > 0, got {self.lr}")
         if not (0 < self.epsilon < 1):
@@ -117,7 +122,7 @@ class QNewton(torch.optim.Optimizer):
                 damping += extra
                 cond = condition_number(H, tol=0.05, exact_max_n=256)
             e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
-                         condition=cond)
+                         condition=cond, calibration=s.backend)
             decision = self.policy.decide(e)
             gb = g[b.offset: b.offset + b.size]
             t0 = time.perf_counter()

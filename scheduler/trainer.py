@@ -171,7 +171,7 @@ class Trainer:
         if method == "adam":
             return torch.optim.Adam(model.parameters(), lr=c.adam_lr), None
         classical = ClassicalCholeskyCost(classical_cost_model("cholesky"))
-        policy = Policy(NEWTON_POLICY[method], JenningsCost(c.newton.gate_time), classical)
+        policy = Policy(NEWTON_POLICY[method], JenningsCost(), classical)
         opt = QNewton(model, self.loss_fn, policy, classical.model, c.newton, method, c.seed)
         return opt, torch.optim.SGD(model.parameters(), lr=c.sgd_lr)
 

@@ -125,7 +125,7 @@ def test_bad_files_raise(tmp_path):
 
 def test_classical_model_fit_and_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("QLSA_CACHE_DIR", str(tmp_path))
-    m = fit_classical_cost("lu", sizes=(64, 128, 256), repeats=1)
+    m = fit_classical_cost("lu", sizes=(128, 256, 512), repeats=2)
     assert m.c1 > 0 and m.c2 >= 0 and m.seconds_for(256) == pytest.approx(m.c1 * 256**3 + m.c2)
     cached = classical_cost_model("cholesky")
     assert list(tmp_path.glob("classical_cholesky_*.json"))

@@ -26,27 +26,28 @@ def _spd(n, kappa, seed=0):
 def test_cost_models_follow_their_formulas():
     e = estimate(_spd(20, 10), classical_model=MODEL)
     assert ClassicalCholeskyCost(MODEL).seconds(e) == pytest.approx(1e-11 * 20**3 + 1e-4)
-    assert JenningsCost(1e-9).seconds(e) == pytest.approx(
-        jennings_expected_query_count(e.alpha, e.kappa, e.epsilon) * e.per_query_gates * 1e-9)
+    e9 = estimate(_spd(20, 10), gate_time=1e-9, classical_model=MODEL)
+    assert JenningsCost().seconds(e9) == pytest.approx(
+        jennings_expected_query_count(e9.alpha, e9.kappa, e9.epsilon) * e9.per_query_gates * 1e-9)
+    assert JenningsCost().seconds(e9) == pytest.approx(e9.quantum_seconds)
     assert PaperQuantumCost(2.0, 1.0).seconds(e) == pytest.approx(2.0 * e.sparsity * e.kappa * math.log(20 / 0.01) + 1)
-    with pytest.raises(InvalidParameterError):
-        JenningsCost(0.0)
 
 
 def test_policies_decide_with_reasons():
-    e = estimate(_spd(20, 10), classical_model=MODEL)
-    fast_q, slow_q = JenningsCost(1e-30), JenningsCost(1.0)
+    fast, e = estimate(_spd(20, 10), gate_time=1e-30, classical_model=MODEL), estimate(_spd(20, 10), gate_time=1.0,
+                                                                                      classical_model=MODEL)
+    q = JenningsCost()
     c = ClassicalCholeskyCost(MODEL)
-    assert Policy("hybrid", fast_q, c).decide(e).processor == "quantum"
-    d = Policy("hybrid", slow_q, c).decide(e)
+    assert Policy("hybrid", q, c).decide(fast).processor == "quantum"
+    d = Policy("hybrid", q, c).decide(e)
     assert d.processor == "classical" and d.quantum_seconds > d.classical_seconds and "≥" in d.reason
-    assert Policy("quantum", slow_q, c).decide(e).processor == "quantum"
-    assert Policy("threshold", slow_q, c, kappa_max=5).decide(e).processor == "classical"
-    assert Policy("threshold", slow_q, c, kappa_max=50).decide(e).processor == "quantum"
+    assert Policy("quantum", q, c).decide(e).processor == "quantum"
+    assert Policy("threshold", q, c, kappa_max=5).decide(e).processor == "classical"
+    assert Policy("threshold", q, c, kappa_max=50).decide(e).processor == "quantum"
     with pytest.raises(InvalidParameterError):
-        Policy("greedy", fast_q, c)
+        Policy("greedy", q, c)
     sing = estimate(np.diag([1.0, 0.0]), classical_model=MODEL)
-    assert Policy("quantum", fast_q, c).decide(sing).processor == "classical"
+    assert Policy("quantum", q, c).decide(sing).processor == "classical"
 
 
 def test_solvers_against_numpy():

@@ -1,0 +1,264 @@
+"""From U_A calls to seconds on a device and across gate-time regimes (DESIGN.md §3.6).
+
+One query's time on a calibrated device is the scheduled duration of the block-encoding
+circuit transpiled to the backend (``QuantumCircuit.estimate_duration``). When no explicit
+circuit is given, a stand-in is transpiled instead: the closed form's one- and two-qubit
+gate counts laid out as nearest-neighbour CX + Ry layers on the block-encoding's qubits
+(no routing overhead, so a lower bound), built up to ``max_two_qubit`` CX and scaled
+linearly beyond; the output says so.
+
+Total quantum time of one solve, each term named and switchable (:class:`TimeTerms`):
+
+    T_q = E[Q]·t_query                          (queries, E[Q] = Q*/p)
+        + 2·E[Q]·t_Ub                            (state_preparation: 2Q* calls to U_b)
+        + (1/p)·t_readout                        (readout "measure": one readout per run)
+    × ⌈N/ε²⌉ repetitions                         (readout "full": the whole vector read out)
+
+The paper assumes a SWAP-test readout and leaves readout out (``readout="none"``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import sympy as sp
+from qiskit import QuantumCircuit, transpile
+
+from qlsa.errors import CalibrationError, InvalidParameterError, ResourceLimitError
+from qlsa.serialization import jsonable
+
+from .block_encoding_cost import BlockEncodingCost, state_preparation_cost
+from .calibration import Calibration
+from .estimate import Estimate
+from .query_counts import system_qubits
+
+REGIMES = (("1 ns (GHz photonics)", 1e-9), ("1 ps (THz)", 1e-12), ("1 fs", 1e-15),
+           ("1 as (paper's attosecond scenario)", 1e-18))
+READOUTS = ("none", "measure", "full")
+
+
+@dataclass(frozen=True)
+class TimeTerms:
+    """Which terms enter the quantum time: state preparation, and the readout model."""
+
+    state_preparation: bool = True
+    readout: str = "measure"
+
+    def __post_init__(self) -> None:
+        if self.readout not in READOUTS:
+            raise InvalidParameterError(f"unknown readout model {self.readout!r}; choose one of {', '.join(READOUTS)}")
+
+
+@dataclass(frozen=True)
+class QueryTiming:
+    """One U_A call on a device: scheduled duration, two-qubit gates, depth, success, vs T2."""
+
+    backend: str
+    seconds: float
+    two_qubit_gates: float
+    depth: float
+    qubits: int
+    success_probability: float
+    t2_seconds: float
+    exceeds_t2: bool
+    circuit: str
+
+    def to_dict(self) -> dict:
+        return jsonable(self)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Quantum and classical seconds of one solve in one gate-time regime."""
+
+    regime: str
+    gate_seconds: float
+    per_query_seconds: float
+    quantum_seconds: float
+    classical_seconds: float
+    processor: str
+    terms: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return jsonable(self)
+
+
+def check_gate_time(gate_time: float) -> None:
+    if not (isinstance(gate_time, (int, float)) and math.isfinite(gate_time) and gate_time > 0):
+        raise InvalidParameterError(f"gate time must be a positive number of seconds, got {gate_time}")
+
+
+def _stand_in(qubits: int, cost: BlockEncodingCost, max_two_qubit: int, seed: int) -> tuple[QuantumCircuit, float]:
+    """Nearest-neighbour CX + Ry circuit with the closed form's gate mix; returns it and the scale."""
+    two_q = max(cost.two_qubit_gates, 1)
+    k = min(two_q, max_two_qubit)
+    one_per_two = (cost.gates - cost.two_qubit_gates) / two_q
+    rng = np.random.default_rng(seed)
+    qc = QuantumCircuit(max(qubits, 2))
+    carry = 0.0
+    for i in range(k):
+        a = i % (qc.num_qubits - 1)
+        carry += one_per_two
+        while carry >= 1:
+            qc.ry(float(rng.uniform(0.1, 3.0)), a if carry % 2 < 1 else a + 1)
+            carry -= 1
+        qc.cx(a, a + 1)
+    return qc, two_q / k
+
+
+def query_timing(calibration: Calibration, cost: BlockEncodingCost, n: int, circuit: QuantumCircuit | None = None,
+                 max_two_qubit: int = 2000, seed: int = 0) -> QueryTiming:
+    """Transpile one U_A call (``circuit``, or a stand-in with ``cost``'s gate counts) to the backend.
+
+    Stand-in timings are cached per (backend, gate counts, N): the trainer asks for the same
+    block shape at every step."""
+    qubits = system_qubits(n) + cost.ancillas
+    if circuit is not None:
+        qubits = circuit.num_qubits
+    if qubits > calibration.num_qubits:
+        raise ResourceLimitError(f"one U_A call on N = {n} needs {qubits} qubits; {calibration.backend} has "
+                                 f"{calibration.num_qubits}")
+    if circuit is None:
+        return _stand_in_timing(calibration, cost, n, qubits, max_two_qubit, seed)
+    return _timing(calibration, cost, n, qubits, circuit, max_two_qubit, seed)
+
+
+@lru_cache(maxsize=256)
+def _stand_in_timing(cal: Calibration, cost: BlockEncodingCost, n: int, qubits: int, max_two_qubit: int,
+                     seed: int) -> QueryTiming:
+    return _timing(cal, cost, n, qubits, None, max_two_qubit, seed)
+
+
+def _timing(cal: Calibration, cost: BlockEncodingCost, n: int, qubits: int, circuit: QuantumCircuit | None,
+            max_two_qubit: int, seed: int) -> QueryTiming:
+    if circuit is None:
+        circuit, scale = _stand_in(qubits, cost, max_two_qubit, seed)
+        what = (f"stand-in: {cost.two_qubit_gates} CX + {cost.gates - cost.two_qubit_gates} 1q gates of the closed "
+                f"form ({cost.source}) as nearest-neighbour layers on {qubits} qubits"
+                + (f", {max_two_qubit} CX transpiled and scaled ×{scale:.4g}" if scale > 1 else "")
+                + "; no routing overhead (lower bound)")
+    else:
+        scale, what = 1.0, f"explicit block-encoding circuit ({circuit.num_qubits} qubits)"
+    tq = transpile(circuit, target=cal.target, optimization_level=1, seed_transpiler=seed)
+    seconds = float(tq.estimate_duration(cal.target, unit="s")) * scale
+    two_q = sum(1 for inst in tq.data if inst.operation.num_qubits == 2) * scale
+    log_success = 0.0
+    for inst in tq.data:
+        name = inst.operation.name
+        if name in ("barrier", "delay"):
+            continue
+        qargs = tuple(tq.find_bit(q).index for q in inst.qubits)
+        props = cal.target[name].get(qargs) if name in cal.target.operation_names else None
+        if props is not None and props.error is not None:
+            log_success += math.log1p(-min(props.error, 1.0 - 1e-16))
+    return QueryTiming(cal.backend, seconds, two_q, tq.depth() * scale, qubits, math.exp(log_success * scale),
+                       cal.t2_seconds, bool(seconds > cal.t2_seconds), what)
+
+
+def _term_seconds(e: Estimate, t_query: float, t_prep: float, t_readout: float, terms: TimeTerms) -> dict[str, float]:
+    if e.expected_query_count is None:
+        return {"queries": math.inf}
+    q = e.expected_query_count
+    out = {"queries": q * t_query}
+    if terms.state_preparation:
+        out["state_preparation"] = 2 * q * t_prep
+    if terms.readout != "none":
+        out["readout"] = t_readout / e.success_probability
+    if terms.readout == "full":
+        out["repetitions (full readout N/ε²)"] = float(math.ceil(e.n / e.epsilon**2))
+    return out
+
+
+def _total(t: dict[str, float]) -> float:
+    reps = t.get("repetitions (full readout N/ε²)", 1.0)
+    return sum(v for k, v in t.items() if not k.startswith("repetitions")) * reps
+
+
+def uniform_projection(e: Estimate, gate_seconds: float, terms: TimeTerms = TimeTerms(), regime: str | None = None
+                       ) -> Projection:
+    """Every gate (and a readout) takes ``gate_seconds``; gates counted by the closed forms."""
+    check_gate_time(gate_seconds)
+    t_query = e.per_query_gates * gate_seconds
+    t_prep = state_preparation_cost(2 * e.n if e.dilated else e.n).gates * gate_seconds
+    t = _term_seconds(e, t_query, t_prep, gate_seconds, terms)
+    q = _total(t)
+    return Projection(regime or f"{gate_seconds:g} s per gate", gate_seconds, t_query, q, e.classical_seconds,
+                      "quantum" if q < e.classical_seconds else "classical", t)
+
+
+def device_projection(e: Estimate, cal: Calibration, terms: TimeTerms = TimeTerms()) -> Projection:
+    """The calibrated device (``e`` estimated with ``calibration=cal``): transpiled query duration,
+    U_b from the median one- and two-qubit gate durations (serial)."""
+    if e.device_timing is None or e.device_timing.backend != cal.backend:
+        raise InvalidParameterError(f"the estimate was not made with calibration {cal.backend}; "
+                                    f"pass calibration= to estimate()")
+    timing = e.device_timing
+    if terms.readout != "none" and not math.isfinite(cal.readout_seconds):
+        raise CalibrationError(f"{cal.backend} has no readout calibration; use the readout model 'none'")
+    sp_cost = state_preparation_cost(2 * e.n if e.dilated else e.n)
+    t_prep = sp_cost.two_qubit_gates * cal.median_2q_seconds + (sp_cost.gates - sp_cost.two_qubit_gates) * cal.median_1q_seconds
+    t = _term_seconds(e, timing.seconds, t_prep, cal.readout_seconds, terms)
+    q = _total(t)
+    return Projection(f"{cal.backend} (calibrated {cal.snapshot_date or 'snapshot'})", cal.median_2q_seconds,
+                      timing.seconds, q, e.classical_seconds, "quantum" if q < e.classical_seconds else "classical", t)
+
+
+def projections(e: Estimate, cal: Calibration | None = None, terms: TimeTerms = TimeTerms()) -> list[Projection]:
+    """The calibrated device (when given) and 1 ns, 1 ps, 1 fs, 1 as, side by side with classical."""
+    rows = []
+    if cal is not None:
+        rows.append(device_projection(e, cal, terms))
+    rows.extend(uniform_projection(e, g, terms, name) for name, g in REGIMES)
+    return rows
+
+
+def break_even_gate_time(e: Estimate, terms: TimeTerms = TimeTerms()) -> float:
+    """Gate time g* with T_quantum(g*) = T_classical, solved with sympy.
+
+    With every gate and readout taking g, T_quantum(g) = G·g where G counts the gates of one
+    solve (the terms above in gate units), so g* = T_classical/G. NaN when the quantum
+    solver is not applicable (κ = ∞).
+    """
+    if e.expected_query_count is None:
+        return math.nan
+    g = sp.Symbol("g", positive=True)
+    counts = _term_seconds(e, e.per_query_gates, state_preparation_cost(2 * e.n if e.dilated else e.n).gates,
+                           1.0, terms)
+    expr = _total(counts) * g
+    (root,) = sp.solve(sp.Eq(expr, sp.Float(e.classical_seconds)), g)
+    return float(root)
+
+
+def plot_projection(e: Estimate, path: str, cal: Calibration | None = None, terms: TimeTerms = TimeTerms()) -> str:
+    """Log-log quantum time against gate time, the classical line and the break-even point → ``path``."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    g = np.logspace(-19, -5, 57)
+    q = [uniform_projection(e, float(x), terms).quantum_seconds for x in g]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4))
+    ax.loglog(g, q, label="quantum (Jennings Q*/p, closed-form gates)")
+    ax.axhline(e.classical_seconds, color="k", ls="--", label=f"classical ({e.classical_solver}, fitted)")
+    g_star = break_even_gate_time(e, terms)
+    if math.isfinite(g_star):
+        ax.plot([g_star], [e.classical_seconds], "o", color="C3", label=f"break-even g* = {g_star:.3g} s")
+    for name, x in REGIMES:
+        ax.axvline(x, color="0.85", lw=0.8, zorder=0)
+    if cal is not None:
+        dev = device_projection(e, cal, terms)
+        g_eff = dev.per_query_seconds / max(e.per_query_gates, 1)
+        ax.plot([g_eff], [dev.quantum_seconds], "s", color="C2",
+                label=f"{cal.backend}: {dev.quantum_seconds:.3g} s (effective {g_eff:.3g} s/gate)")
+    ax.set_xlabel("time per gate [s]")
+    ax.set_ylabel("time of one solve [s]")
+    ax.set_title(f"N = {e.n}, κ = {e.kappa:.3g}, d = {e.sparsity}, ε = {e.epsilon:g}")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
