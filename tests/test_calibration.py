@@ -201,3 +201,22 @@ def test_cli_calibrate_bad_input(argv, match, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert match in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_trainer_charges_the_transpiled_query_time(tmp_path):
+    from scheduler import TrainConfig, Trainer
+    from scheduler.trainer import config_with
+
+    cfg = config_with(TrainConfig(steps=7, methods=("quantum",), warmup=5, target_accuracy=1.0),
+                      newton_backend="fake_fez")
+    t = Trainer(cfg, tmp_path, progress=False)
+    t.run()
+    rows = [r for r in t.ledger if r.method == "quantum"]
+    assert rows and all(r.processor == "quantum" for r in rows)
+    cal = load_calibration("fake_fez")
+    for r in rows:
+        timing = query_timing(cal, block_encoding_cost("sparse", r.n, r.sparsity, 1.0, 1.0), r.n)
+        expected = jennings_expected_query_count(r.alpha, max(r.kappa, math.sqrt(12)), 1e-2) * timing.seconds
+        assert r.predicted_quantum_seconds == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(CalibrationError):
+        config_with(TrainConfig(), newton_backend="fake_nowhere")
