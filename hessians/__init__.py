@@ -3,9 +3,10 @@ per-parameter blocks, plus p%-sparsity analysis, symmetric pruning and regularis
 
 from .blocks import STRUCTURES, BlockSpec, block_specs
 from .capture import KINDS, HessianBlock, capture, flat_gradient
+from .fisher_factor import FisherFactor, fisher_factor
 from .prune import PruneResult, prune, regularize
 from .sparsity import p_sparsity, plot_p_sparsity, row_sparsity
 from .tracking import block_estimates
 
-__all__ = ["KINDS", "STRUCTURES", "BlockSpec", "HessianBlock", "PruneResult", "block_estimates", "block_specs",
-           "capture", "flat_gradient", "p_sparsity", "plot_p_sparsity", "prune", "regularize", "row_sparsity"]
+__all__ = ["KINDS", "STRUCTURES", "BlockSpec", "FisherFactor", "HessianBlock", "PruneResult", "block_estimates", "block_specs",
+           "capture", "fisher_factor", "flat_gradient", "p_sparsity", "plot_p_sparsity", "prune", "regularize", "row_sparsity"]

@@ -236,3 +236,26 @@ def test_regularize_modes():
         regularize(H, -1.0)
     with pytest.raises(InvalidParameterError):
         regularize(H, 1.0, "weird")
+
+
+@pytest.mark.parametrize("name,model,x,y", _cases())
+def test_fisher_factor_matches_per_sample_loop_and_dense_block(name, model, x, y):
+    from hessians import fisher_factor
+
+    grads = []
+    for i in range(x.shape[0]):
+        model.zero_grad()
+        F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
+        grads.append(torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
+    Gs = torch.stack(grads)
+    ff = fisher_factor(model, F.cross_entropy, x, y, chunk_size=3)
+    torch.testing.assert_close(ff.per_sample_gradients, Gs, rtol=1e-6, atol=1e-10)
+    Fexp = (Gs.T @ Gs / x.shape[0]).numpy()
+    v = np.random.default_rng(0).standard_normal(Fexp.shape[0])
+    np.testing.assert_allclose(ff.matvec(v), Fexp @ v, rtol=1e-8, atol=1e-12)
+    lam = np.linalg.eigvalsh(Fexp)
+    np.testing.assert_allclose(ff.eigenvalues()[-1], lam[-1], rtol=1e-8)
+    delta = 1e-3
+    assert ff.kappa(delta) == pytest.approx((lam[-1] + delta) / (max(lam[0], 0) + delta), rel=1e-6)
+    with pytest.raises(InvalidParameterError):
+        ff.kappa(0.0)
