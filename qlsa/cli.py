@@ -164,6 +164,46 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_circuit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("circuit", help="build, inspect and simulate QLSA circuits and block-encodings",
+                       description="Build the circuit of METHOD for the matrix in PATH and report its qubits, depth, "
+                                   "gate counts and U_A calls; --simulate runs it and compares with numpy.")
+    p.add_argument("method", choices=("hhl", "qsvt", "sparse", "dense", "lcu"),
+                   help="solver (hhl, qsvt) or block-encoding kind (sparse, dense, lcu)")
+    p.add_argument("path", help="matrix file: .npy (no pickle), .npz (scipy.sparse), .mtx")
+    p.add_argument("--b", metavar="PATH", help="right-hand side (.npy); default: the all-ones vector")
+    p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
+    p.add_argument("--simulate", action="store_true", help="simulate and report fidelity and success probability")
+    p.add_argument("--backend", metavar="NAME", help="with --simulate and hhl: also run with this snapshot's noise")
+    p.add_argument("--draw", choices=("text", "mpl"), help="draw the (top-level) circuit; mpl needs --out FILE.png")
+    p.add_argument("--out", metavar="FILE", help="image file for --draw mpl")
+    p.add_argument("--qasm", metavar="FILE", help="write the circuit (in u, cx) as OpenQASM 3")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_run_circuit)
+
+
+def _run_circuit(args: argparse.Namespace) -> int:
+    from .circuit_report import circuit_report
+
+    from .report import table, write_json
+
+    if args.draw == "mpl" and not args.out:
+        raise InvalidParameterError("--draw mpl needs --out FILE.png")
+    if args.backend and not (args.simulate and args.method == "hhl"):
+        raise InvalidParameterError("--backend (noise) applies to `qlsa circuit hhl … --simulate`")
+    rep, text = circuit_report(args.method, args.path, args.b, args.epsilon, args.simulate, args.backend,
+                               args.draw, args.out, args.qasm)
+    if args.json:
+        print(write_json(rep))
+        return 0
+    if text:
+        print(text)
+    print(table([(k, v) for k, v in rep.items() if not isinstance(v, dict)], header=("quantity", "value")))
+    if rep.get("gate_counts"):
+        print("gate counts: " + ", ".join(f"{k} {v}" for k, v in rep["gate_counts"].items()))
+    return 0
+
+
 def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="Q-Newton hybrid training against SGD, Adam, classical- and quantum-only Newton",
                        description="Train an MLP with each method, routing every Hessian block to the quantum or "
@@ -229,7 +269,7 @@ def _run_train(args: argparse.Namespace) -> int:
     return 0
 
 
-_SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_estimate, _add_calibrate, _add_train)
+_SUBCOMMANDS: tuple[Callable[[argparse._SubParsersAction], None], ...] = (_add_estimate, _add_calibrate, _add_circuit, _add_train)
 
 
 def build_parser() -> argparse.ArgumentParser:

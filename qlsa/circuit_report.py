@@ -1,0 +1,92 @@
+"""What ``qlsa circuit`` reports: build the circuit, count it, optionally simulate, draw, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from qiskit import qasm3, transpile
+
+from estimators import load_matrix
+from qlsa.errors import MatrixFileError
+
+from .simulate import MAX_SIMULATED_QUBITS
+
+
+def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
+    if path is None:
+        return np.ones(n), "all-ones (default)"
+    try:
+        b = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise MatrixFileError(f"{path}: not a readable .npy vector ({exc})") from None
+    return np.asarray(b).ravel(), path
+
+
+def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, simulate: bool, backend: str | None,
+                   draw: str | None, out: str | None, qasm: str | None) -> tuple[dict[str, Any], str]:
+    A = load_matrix(path)
+    rep: dict[str, Any] = {"method": method, "matrix": path, "N": A.shape[0]}
+    text = ""
+    if method in ("sparse", "dense", "lcu"):
+        from .encodings import block_encoding
+        be = block_encoding(A, method)
+        qc = be.circuit
+        rep.update(alpha=be.alpha, system_qubits=be.num_system_qubits, ancilla_qubits=be.num_ancillas,
+                   dilated=be.dilated, padded=be.padded, oracle=be.oracle, U_A_calls=1)
+        if simulate:
+            if qc.num_qubits + be.num_system_qubits > MAX_SIMULATED_QUBITS:
+                rep["simulated"] = f"no: {qc.num_qubits} qubits (+{be.num_system_qubits} reference) over the limit"
+            else:
+                M = be.matrix.toarray() if hasattr(be.matrix, "toarray") else np.asarray(be.matrix)
+                rep["max_error_top_left_vs_A/alpha"] = float(np.max(np.abs(be.top_left() - M / be.alpha)))
+    elif method == "qsvt":
+        from .solver import solve
+        from .qsvt import inverse_polynomial
+        b, rep["b"] = _load_b(b_path, A.shape[0])
+        dense = np.asarray(A.toarray() if hasattr(A, "toarray") else A)
+        s = np.linalg.svd(dense, compute_uv=False)
+        _, scale, degree = inverse_polynomial(float(s[0] / s[-1]), epsilon)
+        rep.update(polynomial_degree=degree, polynomial_scale=scale, U_A_calls=2 * degree)
+        if simulate:
+            r = solve(dense, b, "qsvt", epsilon)
+            rep.update(qubits=r.qubits, fidelity=r.fidelity, success_probability=r.success_probability)
+        if draw or qasm:
+            rep["note"] = "qsvt runs as a PennyLane tape; --draw and --qasm apply to hhl and block-encodings"
+        return rep, text
+    else:
+        from .hhl import hhl_circuit
+        from .linear_system import prepare_system
+        b, rep["b"] = _load_b(b_path, A.shape[0])
+        prep = prepare_system(A, b)
+        qc, info = hhl_circuit(np.asarray(prep.matrix), prep.b, epsilon)
+        rep.update(system_qubits=prep.num_qubits, clock_qubits=info["clock_qubits"], ancilla_qubits=1,
+                   dilated=prep.dilated, padded=prep.padded, U_A_calls=2 * (2 ** info["clock_qubits"] - 1),
+                   oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)")
+        if simulate:
+            if qc.num_qubits > MAX_SIMULATED_QUBITS:
+                rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"
+            else:
+                from .solver import solve
+                r = solve(A, b, "hhl", epsilon, noise=backend, clock=info["clock_qubits"])
+                rep.update(fidelity=r.fidelity, success_probability=r.success_probability)
+                if backend:
+                    rep.update(backend=r.backend, noisy_fidelity=r.noisy_fidelity,
+                               noisy_success_probability=r.noisy_success_probability)
+    tq = transpile(qc, basis_gates=["u", "cx"], optimization_level=1)
+    rep.update(qubits=qc.num_qubits, depth=tq.depth(), gate_counts={k: int(v) for k, v in tq.count_ops().items()})
+    if qasm:
+        with open(qasm, "w") as fh:
+            qasm3.dump(tq, fh)
+        rep["qasm"] = qasm
+    if draw == "text":
+        text = str(qc.draw("text", fold=120))
+    elif draw == "mpl":
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+        fig = qc.draw("mpl")
+        fig.savefig(out, dpi=100)
+        plt.close(fig)
+        rep["figure"] = out
+    return rep, text

@@ -1,0 +1,93 @@
+"""Bring A x = b into the form the circuits need: Hermitian (dilation) and 2ⁿ-dimensional (padding).
+
+- Non-Hermitian A: H = [[0, A], [Aᴴ, 0]] with right-hand side [b; 0]; then H·[0; x] = [b; 0],
+  so the solution sits in the second half (DESIGN.md §3.3: one more qubit, same κ).
+- N not a power of two: A ⊕ c·I_{2ⁿ−N} and b ⊕ 0, with c = clip(‖A‖_max, σ_min, σ_max) so
+  neither ‖A‖₂, κ nor ‖A‖_max changes when ‖A‖_max ≥ σ_min; the padded rows hold one
+  entry, so d does not change either.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from estimators import as_matrix
+from qlsa.errors import InvalidMatrixError, InvalidParameterError
+
+MAX_DENSE_N = 2**12   # above this the explicit (dense) preparation is refused
+
+
+@dataclass(frozen=True)
+class PreparedSystem:
+    """The Hermitian, power-of-two system a circuit acts on, and how to map its solution back."""
+
+    matrix: np.ndarray | sp.csr_matrix
+    b: np.ndarray | None
+    n_original: int
+    dilated: bool
+    padded: bool
+
+    @property
+    def num_qubits(self) -> int:
+        return int(round(math.log2(self.matrix.shape[0])))
+
+    def solution_part(self, y: np.ndarray) -> np.ndarray:
+        """The x of the original system inside the circuit's solution vector y."""
+        start = self.n_original if self.dilated else 0
+        return y[start: start + self.n_original]
+
+
+def _is_hermitian(A) -> bool:
+    diff = A - A.conj().T
+    if sp.issparse(diff):
+        return diff.count_nonzero() == 0 or abs(diff).max() <= 1e-12 * max(abs(A).max(), 1e-300)
+    return bool(np.allclose(A, A.conj().T, rtol=0, atol=1e-12 * max(np.abs(A).max(), 1e-300)))
+
+
+def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = False) -> PreparedSystem:
+    """Validate, dilate (if not Hermitian and ``dilate``) and pad ``matrix`` (and ``b``)."""
+    A = as_matrix(matrix)
+    n = A.shape[0]
+    if not keep_sparse and n > MAX_DENSE_N:
+        raise InvalidMatrixError(f"N = {n} is too large for an explicit circuit (limit {MAX_DENSE_N}); use "
+                                 f"`qlsa estimate` for its cost, or a banded sparse matrix for the sparse encoding")
+    A = sp.csr_matrix(A) if keep_sparse else (A.toarray() if sp.issparse(A) else np.asarray(A))
+    if b is not None:
+        b = np.asarray(b, dtype=complex if np.iscomplexobj(b) else float).ravel()
+        if b.shape[0] != n:
+            raise InvalidParameterError(f"b has length {b.shape[0]}, but A is {n}×{n}; give a b of length {n}")
+        if not np.all(np.isfinite(b)):
+            raise InvalidParameterError("b has NaN/Inf entries")
+        if not np.any(b):
+            raise InvalidParameterError("b is the zero vector: A x = 0 has no normalised solution state")
+    dilated = False
+    if not _is_hermitian(A):
+        if not dilate:
+            raise InvalidMatrixError("A is not Hermitian; pass dilate=True to solve through [[0, A], [Aᴴ, 0]]")
+        Z = sp.csr_matrix((n, n)) if keep_sparse else np.zeros((n, n), dtype=A.dtype)
+        A = sp.bmat([[Z, A], [A.conj().T, Z]], format="csr") if keep_sparse else np.block([[Z, A], [A.conj().T, Z]])
+        b = None if b is None else np.concatenate([b, np.zeros(n, dtype=b.dtype)])
+        dilated = True
+    m = A.shape[0]
+    size = 2 ** max(1, math.ceil(math.log2(m)))
+    padded = size != m
+    if padded:
+        c = _padding_value(A)
+        if keep_sparse:
+            A = sp.block_diag([A, c * sp.identity(size - m)], format="csr")
+        else:
+            A = np.block([[A, np.zeros((m, size - m))], [np.zeros((size - m, m)), c * np.eye(size - m)]])
+        b = None if b is None else np.concatenate([b, np.zeros(size - m, dtype=b.dtype)])
+    return PreparedSystem(A, b, n, dilated, padded)
+
+
+def _padding_value(A) -> float:
+    norm_max = float(abs(A).max())
+    if sp.issparse(A):
+        return norm_max
+    s = np.linalg.svd(A, compute_uv=False)
+    return float(np.clip(norm_max, s[-1], s[0])) if s[-1] > 0 else norm_max

@@ -1,0 +1,194 @@
+"""Block-encodings, HHL and QSVT circuits, simulated and checked against numpy."""
+
+import json
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from qiskit import qasm3, transpile
+
+import qlsa
+from qlsa.cli import main
+from qlsa.errors import InvalidMatrixError, InvalidParameterError, ResourceLimitError
+from tests.conftest import spd_with_spectrum
+
+RNG = np.random.default_rng(7)
+
+
+def _dense(M):
+    return M.toarray() if sp.issparse(M) else np.asarray(M)
+
+
+def _sym(n, seed=0):
+    x = np.random.default_rng(seed).standard_normal((n, n))
+    return x + x.T
+
+
+def _check_top_left(be):
+    np.testing.assert_allclose(be.top_left(), _dense(be.matrix) / be.alpha, atol=1e-8)
+
+
+@pytest.mark.parametrize("kind", ["dense", "lcu", "sparse"])
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_symmetric_block_encodings(kind, n):
+    A = _sym(n, n)
+    be = qlsa.block_encoding(A, kind)
+    _check_top_left(be)
+    np.testing.assert_allclose(_dense(be.matrix), A)
+    assert be.num_system_qubits == int(np.log2(n)) and not be.dilated and not be.padded
+    if kind == "sparse":
+        assert be.alpha == pytest.approx(n * np.abs(A).max())              # α = d·‖A‖_max
+        assert be.num_ancillas == be.num_system_qubits + max(1, int(np.ceil(np.log2(n)))) + 1
+    if kind == "dense":
+        assert be.alpha == pytest.approx(np.linalg.norm(A, 2)) and be.num_ancillas == 1
+    if kind == "lcu":
+        from qiskit.quantum_info import SparsePauliOp
+        assert be.alpha == pytest.approx(np.abs(SparsePauliOp.from_operator(A).coeffs).sum())
+
+
+@pytest.mark.parametrize("kind", ["dense", "lcu", "sparse"])
+@pytest.mark.parametrize("n", [2, 4])
+def test_non_symmetric_goes_through_the_dilation(kind, n):
+    A = np.random.default_rng(n).standard_normal((n, n))
+    be = qlsa.block_encoding(A, kind)
+    assert be.dilated and be.num_system_qubits == int(np.log2(2 * n))
+    np.testing.assert_allclose(_dense(be.matrix), np.block([[np.zeros((n, n)), A], [A.T, np.zeros((n, n))]]))
+    _check_top_left(be)
+
+
+@pytest.mark.parametrize("kind", ["dense", "lcu", "sparse"])
+def test_padding_of_non_power_of_two(kind):
+    A = spd_with_spectrum([1.0, 0.5, 0.2])
+    be = qlsa.block_encoding(A, kind)
+    assert be.padded and be.matrix.shape == (4, 4)
+    M = _dense(be.matrix)
+    np.testing.assert_allclose(M[:3, :3], A)
+    ev = np.linalg.eigvalsh(M)
+    assert ev.max() / ev.min() == pytest.approx(5.0)                          # κ unchanged by the padding
+    _check_top_left(be)
+
+
+def test_banded_oracles_are_arithmetic_and_polylog():
+    T = 2 * np.eye(8) - np.eye(8, k=1) - np.eye(8, k=-1)
+    be = qlsa.block_encoding(T, "sparse")
+    assert be.oracle.startswith("banded") and be.alpha == pytest.approx(3 * 2.0)
+    _check_top_left(be)
+    counts = {}
+    for n in (6, 12):
+        N = 2**n
+        A = sp.diags([-np.ones(N - 1), 2 * np.ones(N), -np.ones(N - 1)], [-1, 0, 1], format="csr")
+        tq = transpile(qlsa.block_encoding(A, "sparse").circuit, basis_gates=["u", "cx"], optimization_level=0)
+        counts[n] = tq.count_ops()["cx"]
+    # 64× more rows, only (12/6)² = 4× more CNOTs at most: the count follows log N, not N
+    assert counts[12] <= 4 * counts[6]
+
+
+def test_table_oracles_follow_the_pattern():
+    A = np.diag([2.0, 3, 4, 5]) + np.diag([1.0, 0, 1], 1) + np.diag([1.0, 0, 1], -1)   # d = 2, blocks
+    be = qlsa.block_encoding(A, "sparse")
+    assert be.oracle.startswith("table") and be.alpha == pytest.approx(2 * 5.0)
+    _check_top_left(be)
+
+
+def _spd(n, kappa, seed):
+    return spd_with_spectrum(np.linspace(1 / kappa, 1, n), seed)
+
+
+@pytest.mark.parametrize("n,kappa", [(2, 5), (4, 10), (8, 10)])
+def test_hhl_fidelity(n, kappa):
+    A, b = _spd(n, kappa, n), RNG.standard_normal(n)
+    r = qlsa.solve(A, b, "hhl", epsilon=1e-2)
+    x = np.linalg.solve(A, b)
+    assert r.fidelity >= 0.99
+    assert abs(np.vdot(x / np.linalg.norm(x), r.state)) ** 2 == pytest.approx(r.fidelity)
+    assert 0 < r.success_probability <= 1 and r.queries == 2 * (2 ** r.parameters["clock_qubits"] - 1)
+    assert r.qubits == int(np.log2(n)) + r.parameters["clock_qubits"] + 1 and r.gate_counts["cx"] > 0
+
+
+def test_hhl_indefinite_and_non_symmetric():
+    A = np.array([[1.0, 2.0], [0.5, -3.0]])
+    b = np.array([1.0, -1.0])
+    r = qlsa.solve(A, b, "hhl", epsilon=1e-2)
+    assert r.fidelity >= 0.99 and r.state.shape == (2,)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_qsvt_fidelity(n):
+    A, b = _spd(n, 4, n), RNG.standard_normal(n)
+    r = qlsa.solve(A, b, "qsvt", epsilon=0.05)
+    assert r.fidelity >= 0.99 and r.queries == 2 * r.parameters["degree"]
+    p = r.parameters
+    assert p["degree"] % 2 == 1
+
+
+def test_qsvt_polynomial_meets_its_error_on_the_band():
+    from numpy.polynomial import polynomial as P
+
+    from qlsa.qsvt import inverse_polynomial
+    coef, scale, degree = inverse_polynomial(3.0, 0.05)
+    x = np.concatenate([np.linspace(1 / 3, 1, 400), -np.linspace(1 / 3, 1, 400)])
+    assert np.max(np.abs(P.polyval(x, coef) * x / scale - 1)) <= 0.05 + 1e-9
+    assert np.max(np.abs(P.polyval(np.linspace(-1, 1, 2001), coef))) <= 1
+    assert np.all(coef[0::2] == 0)                                          # odd
+    with pytest.raises(ResourceLimitError, match="double precision"):
+        inverse_polynomial(50.0, 1e-3)
+
+
+def test_noisy_hhl_from_a_calibration_snapshot():
+    A, b = np.array([[1.0, 0.3], [0.3, 0.6]]), np.array([1.0, 0.5])
+    r = qlsa.solve(A, b, "hhl", epsilon=0.1, clock=4, noise="fake_sherbrooke")
+    assert r.backend == "ibm_sherbrooke"
+    assert r.fidelity >= 0.99 and 0 <= r.noisy_fidelity < r.fidelity
+    assert 0 < r.noisy_success_probability < 1
+
+
+def test_bad_solver_input():
+    A = _spd(4, 4, 0)
+    with pytest.raises(InvalidParameterError, match="length"):
+        qlsa.solve(A, np.ones(3))
+    with pytest.raises(InvalidParameterError, match="zero vector"):
+        qlsa.solve(A, np.zeros(4))
+    with pytest.raises(InvalidMatrixError, match="singular"):
+        qlsa.solve(np.diag([1.0, 0.0]), np.ones(2))
+    with pytest.raises(InvalidParameterError, match="unknown method"):
+        qlsa.solve(A, np.ones(4), "jacobi")
+    with pytest.raises(ResourceLimitError, match="clock"):
+        qlsa.solve(np.diag([1.0, 1e-6]), np.ones(2), "hhl")
+    with pytest.raises(ResourceLimitError, match="N = 256"):
+        qlsa.solve(np.eye(512), np.ones(512), "hhl")
+    with pytest.raises(InvalidParameterError, match="unknown block-encoding"):
+        qlsa.block_encoding(A, "fable")
+    with pytest.raises(InvalidMatrixError):
+        qlsa.block_encoding(np.zeros((2, 2)), "dense")
+    with pytest.raises(InvalidMatrixError, match="real"):
+        qlsa.block_encoding(np.array([[1.0, 1j], [-1j, 1.0]]), "sparse")
+
+
+def test_cli_circuit(tmp_path, capsys):
+    np.save(tmp_path / "a.npy", np.array([[1.0, 0.3], [0.3, 0.6]]))
+    qasm = tmp_path / "h.qasm"
+    assert main(["circuit", "hhl", str(tmp_path / "a.npy"), "--simulate", "--qasm", str(qasm), "--json",
+                 "--epsilon", "0.1"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["fidelity"] >= 0.99 and rep["clock_qubits"] >= 3 and rep["U_A_calls"] > 0
+    back = qasm3.load(str(qasm))
+    assert back.num_qubits == rep["qubits"] and dict(back.count_ops()) == rep["gate_counts"]
+    png = tmp_path / "be.png"
+    assert main(["circuit", "sparse", str(tmp_path / "a.npy"), "--simulate", "--draw", "mpl", "--out", str(png)]) == 0
+    out = capsys.readouterr().out
+    assert "max_error_top_left_vs_A/alpha" in out and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv, match", [
+    (["circuit", "hhl", "missing.npy"], "no such file"),
+    (["circuit", "hhl", "A.npy", "--draw", "mpl"], "--out"),
+    (["circuit", "sparse", "A.npy", "--backend", "fake_fez"], "--backend"),
+    (["circuit", "hhl", "A.npy", "--b", "B3.npy", "--simulate"], "length"),
+])
+def test_cli_circuit_bad_input(argv, match, tmp_path, capsys):
+    np.save(tmp_path / "A.npy", np.eye(2) * [1.0, 0.5])
+    np.save(tmp_path / "B3.npy", np.ones(3))
+    argv = [str(tmp_path / a) if a.endswith(".npy") and a != "missing.npy" else a for a in argv]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert match in err and err.count("\n") == 1
