@@ -1,0 +1,266 @@
+"""A Jennings-style QLSA circuit built only from oracle boxes U_A, U_A†, U_b, U_b† and ancilla gates.
+
+Structure (Jennings, Lostaglio, Pallister, Sornborger, Subaşı, arXiv:2305.11352; path of
+An & Lin, ACM TQC 3, 5 (2022)), for Hermitian positive-definite A scaled to Â = A/‖A‖₂:
+
+- Path: A(f) = (1−f)I + fÂ, Q_b = I − |b⟩⟨b|, H(f) = σ₊⊗A(f)Q_b + σ₋⊗Q_bA(f); its null
+  vector |0⟩|A(f)⁻¹b⟩ moves from |0,b⟩ (f = 0) to |0, x⟩ (f = 1), gap Δ(f) ≥ 1 − f + f/κ.
+- Block-encoding of H(f)/λ_f, λ_f = 1 − f + fα: U_H = C·X_σ·C with
+  C = |0⟩⟨0|_σ⊗[A(f)/λ_f by LCU of I and U_A] + |1⟩⟨1|_σ⊗[Q_b = (I + U_b Z₀ U_b†)/2], two
+  ancilla sets (one per C): 2 U_A, 2 U_b, 2 U_b† per U_H.
+- Adiabatic stage, randomization method with the *qubitised walk* (the paper's later version):
+  W(f) = R·U_H†·R·U_H with R = 2|0⟩⟨0| − I on the ancillas; on the null vector W = −1, on
+  singular value σ its eigenphases are ±2·arccos σ. At M points with geometric gaps
+  Δ_j = κ^{−j/M} (M = ⌈4(ln κ)²⌉ + 2), W(f_j) is applied k_j times, k_j uniform in
+  [0, ⌈πλ_j/Δ_j⌉] (seeded), which dephases the other eigenvectors (Boixo, Knill, Somma 2009).
+- Eigenstate filtering (Lin & Tong, Quantum 4, 361 (2020)): QSVT of U_H(1) with
+  R_ℓ(x) = T_ℓ(−1 + 2(x² − Δ²)/(1 − Δ²)) / T_ℓ(−1 − 2Δ²/(1 − Δ²)), Δ = 1/(κα), the smallest ℓ with
+  2e^{−√2ℓΔ} ≤ ε; angles from ``qml.poly_to_angles``; its real part ½(U_Φ + U_{−Φ}) by one more
+  qubit that signs every projector phase (the U_H boxes are shared by both signs).
+
+Each U_A or U_A† box is counted (also inside composite boxes): counted calls = 4·Σk_j + 2·2ℓ.
+The closed form Q* (DESIGN.md §3.1) counts Theorem 1's QSP version; the walk version here
+is cheaper, and the benchmark prints counted/Q*.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.polynomial import chebyshev as C
+from qiskit import QuantumCircuit, QuantumRegister
+from qiskit.circuit import Gate
+from qiskit.circuit.library import StatePreparation
+
+from qlsa.errors import InvalidMatrixError, ResourceLimitError
+
+from .encodings import block_encoding
+
+MAX_MONOMIAL = 1e9
+
+
+@dataclass(frozen=True)
+class JenningsPlan:
+    """Schedule and sizes of one Jennings-style run."""
+
+    kappa: float
+    alpha: float
+    epsilon: float
+    fs: tuple[float, ...]
+    walks: tuple[int, ...]
+    filter_half_degree: int
+    seed: int
+
+
+def _reflect_zero(qc: QuantumCircuit, qubits: list) -> None:
+    """2|0⟩⟨0| − I on ``qubits`` (exactly, global phase included)."""
+    qc.x(qubits)
+    if len(qubits) == 1:
+        qc.z(qubits[0])
+    else:
+        qc.h(qubits[-1])
+        qc.mcx(qubits[:-1], qubits[-1])
+        qc.h(qubits[-1])
+    qc.x(qubits)
+    qc.global_phase += math.pi
+
+
+def _signed_pc_phase(qc: QuantumCircuit, phi: float, qubits: list, sign) -> None:
+    """PennyLane's PCPhase(±φ): e^{±iφ} on ancillas = 0, e^{∓iφ} elsewhere, the sign set by the
+    qubit ``sign`` (|0⟩: +φ, |1⟩: −φ) — i.e. e^{iφ·Z_sign·(2Π − I)}."""
+    qc.rz(2 * phi, sign)
+    qc.x(qubits)
+    qc.mcrz(-4 * phi, qubits, sign)
+    qc.x(qubits)
+
+
+class JenningsBuilder:
+    """Registers and boxes; ``build`` returns the full circuit."""
+
+    def __init__(self, A: np.ndarray, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0):
+        lam = np.linalg.eigvalsh(A)
+        if lam[0] <= 0:
+            raise InvalidMatrixError("the Jennings (An–Lin) path needs Hermitian positive-definite A; use hhl or qsvt "
+                                     "for indefinite or non-Hermitian systems")
+        self.norm = float(lam[-1])
+        self.kappa = float(lam[-1] / lam[0])
+        self.epsilon = epsilon
+        self.seed = seed
+        be = block_encoding(A / self.norm, encoding)
+        self.be = be
+        self.alpha = be.alpha                       # Â = A/‖A‖₂ has ‖Â‖₂ = 1, so α = α_raw
+        self.n = be.num_system_qubits
+        self.u_a: Gate = be.to_gate("U_A")
+        ub = StatePreparation(b / np.linalg.norm(b)).definition.to_gate()
+        ub.name = ub.label = "U_b"
+        self.u_b = ub
+        a = be.num_ancillas
+        self.sys = QuantumRegister(self.n, "sys")
+        self.sigma = QuantumRegister(1, "σ")
+        self.set1 = [QuantumRegister(a, "aA1"), QuantumRegister(1, "lcu1"), QuantumRegister(1, "qb1")]
+        self.set2 = [QuantumRegister(a, "aA2"), QuantumRegister(1, "lcu2"), QuantumRegister(1, "qb2")]
+        self.ctrl = QuantumRegister(1, "re")
+
+    # ---- blocks
+    def _registers(self) -> list[QuantumRegister]:
+        return [self.sys, self.sigma, *self.set1, *self.set2]
+
+    def ancillas(self) -> list:
+        return [q for reg in (*self.set1, *self.set2) for q in reg]
+
+    def _c(self, qc: QuantumCircuit, f: float, aset: list[QuantumRegister]) -> None:
+        a_A, lcu, qb = aset
+        lam = (1 - f) + f * self.alpha
+        theta = 2 * math.atan2(math.sqrt(f * self.alpha), math.sqrt(1 - f))
+        qc.ry(theta, lcu[0])
+        qc.append(self.u_a.control(2, ctrl_state=1, annotated=False), [lcu[0], self.sigma[0], *self.sys, *a_A])
+        qc.ry(-theta, lcu[0])
+        qc.h(qb[0])
+        qc.append(self.u_b.inverse(), self.sys)
+        sys = list(self.sys)
+        qc.x(sys)
+        qc.h(sys[0])
+        qc.mcx([qb[0], self.sigma[0], *sys[1:]], sys[0])
+        qc.h(sys[0])
+        qc.x(sys)
+        qc.append(self.u_b, self.sys)
+        qc.h(qb[0])
+        del lam
+
+    def u_h(self, f: float) -> QuantumCircuit:
+        """Block-encoding of H(f)/λ_f on (sys, σ, set1, set2)."""
+        qc = QuantumCircuit(*self._registers(), name=f"U_H({f:.3g})")
+        self._c(qc, f, self.set1)
+        qc.x(self.sigma[0])
+        self._c(qc, f, self.set2)
+        return qc
+
+    def walk(self, f: float) -> Gate:
+        """W(f) = R·U_H†·R·U_H."""
+        uh = self.u_h(f)
+        qc = QuantumCircuit(*self._registers(), name=f"W({f:.3g})")
+        qc.compose(uh, inplace=True)
+        _reflect_zero(qc, self.ancillas())
+        qc.compose(uh.inverse(), inplace=True)
+        _reflect_zero(qc, self.ancillas())
+        g = qc.to_gate()
+        g.name = g.label = f"W({f:.3g})"
+        return g
+
+    def filter_qsvt(self, phases: np.ndarray) -> QuantumCircuit:
+        """½(U_Φ + U_{−Φ}) on re = 0: QSVT of U_H(1) in PennyLane's operator order (Π₀ U Π₁ U† …),
+        every projector phase signed by the ``re`` qubit, the U_H boxes shared by both signs."""
+        import pennylane as qml
+
+        dummy = qml.BlockEncode(np.eye(1), wires=[0])
+        seq = qml.QSVT(dummy, [qml.PCPhase(float(p), dim=1, wires=[0]) for p in phases]).decomposition()
+        flat: list = []
+        stack = list(reversed(seq))
+        while stack:
+            op = stack.pop()
+            name = type(op).__name__
+            if name in ("PCPhase", "BlockEncode") or isinstance(op, qml.ops.op_math.Adjoint):
+                flat.append(op)
+            else:
+                stack.extend(reversed(op.decomposition()))
+        uh = self.u_h(1.0)
+        uh_g, uh_dg = uh.to_gate(label="U_H(1)"), uh.inverse().to_gate(label="U_H(1)†")
+        qc = QuantumCircuit(*self._registers(), self.ctrl, name="filter")
+        core = [q for r in self._registers() for q in r]
+        qc.h(self.ctrl[0])
+        for op in flat:
+            if isinstance(op, qml.ops.op_math.Adjoint):
+                qc.append(uh_dg, core)
+            elif type(op).__name__ == "PCPhase":
+                _signed_pc_phase(qc, float(op.parameters[0]), self.ancillas(), self.ctrl[0])
+            else:
+                qc.append(uh_g, core)
+        qc.h(self.ctrl[0])
+        return qc
+
+    def plan(self) -> JenningsPlan:
+        kappa, alpha = max(self.kappa, 1.0 + 1e-9), self.alpha
+        M = math.ceil(4 * math.log(kappa) ** 2) + 2
+        rng = np.random.default_rng(self.seed)
+        fs, walks = [], []
+        for j in range(1, M + 1):
+            gap = kappa ** (-j / M)
+            f = (1 - gap) / (1 - 1 / kappa)
+            lam = (1 - f) + f * alpha
+            fs.append(f)
+            walks.append(int(rng.integers(0, math.ceil(math.pi * lam / gap) + 1)))
+        delta = 1 / (kappa * alpha)
+        ell = max(1, math.ceil(math.log(2 / self.epsilon) / (math.sqrt(2) * delta)))
+        return JenningsPlan(self.kappa, alpha, self.epsilon, tuple(fs), tuple(walks), ell, self.seed)
+
+    def build(self) -> tuple[QuantumCircuit, JenningsPlan]:
+        plan = self.plan()
+        phases = filter_phases(plan.filter_half_degree, 1 / (plan.kappa * plan.alpha))
+        qc = QuantumCircuit(*self._registers(), self.ctrl, name="Jennings")
+        qc.append(self.u_b, self.sys)
+        core = self._registers()
+        core_qubits = [q for r in core for q in r]
+        for f, k in zip(plan.fs, plan.walks):
+            w = self.walk(f)
+            for _ in range(k):
+                qc.append(w, core_qubits)
+        qc.compose(self.filter_qsvt(phases), inplace=True)
+        return qc, plan
+
+
+def filter_polynomial(ell: int, delta: float) -> np.ndarray:
+    """Monomial coefficients of Lin–Tong's R_ℓ(x; Δ) (even, degree 2ℓ, R(0) = 1, |R| ≤ 1 on [−1, 1])."""
+    g = np.polynomial.Polynomial([-1 - 2 * delta**2 / (1 - delta**2), 0, 2 / (1 - delta**2)])
+    t = C.Chebyshev.basis(ell)
+    num = t(g) if hasattr(t, "__call__") else None
+    coef = np.polynomial.Polynomial(C.cheb2poly(t.coef))(g).coef
+    del num
+    return coef / C.chebval(-1 - 2 * delta**2 / (1 - delta**2), t.coef)
+
+
+def filter_phases(ell: int, delta: float) -> np.ndarray:
+    """QSVT angles of R_ℓ from ``qml.poly_to_angles``; refused where monomials lose precision."""
+    import pennylane as qml
+
+    coef = filter_polynomial(ell, delta) * (1 - 1e-9)
+    if np.max(np.abs(coef)) > MAX_MONOMIAL:
+        raise ResourceLimitError(f"the eigenstate filter needs degree {2 * ell} (κα = {1 / delta:.3g}); its monomial "
+                                 f"coefficients exceed double precision for qml.poly_to_angles; raise ε or lower κ")
+    return np.asarray(qml.poly_to_angles(coef, "QSVT", angle_solver="iterative"))
+
+
+def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:
+    """Oracle boxes ``name`` or ``name``† in ``qc``, also inside composite and controlled gates."""
+    names = (name, f"{name}_dg")
+    total = 0
+    for inst in qc.data:
+        op = inst.operation
+        base = getattr(op, "base_gate", None)
+        if op.name in names or (base is not None and base.name in names):
+            total += 1
+            continue
+        inner = base.definition if base is not None else op.definition
+        if inner is not None and op.name not in ("unitary",):
+            total += count_calls(inner, name)
+    return total
+
+
+def jennings_state(A: np.ndarray, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0
+                   ) -> tuple[np.ndarray, float, dict]:
+    """Build and simulate (qiskit-aer) the circuit; post-select re = σ = ancillas = 0."""
+    from .simulate import statevector
+
+    jb = JenningsBuilder(A, b, epsilon, encoding, seed)
+    qc, plan = jb.build()
+    psi = statevector(qc)
+    n = jb.n
+    # qubit order: sys (n), σ, set1, set2, re — post-select every qubit above sys on 0
+    y = psi[: 2**n]
+    p = float(np.vdot(y, y).real)
+    info = {"kappa": plan.kappa, "alpha": plan.alpha, "adiabatic_points": len(plan.fs),
+            "walk_steps": int(sum(plan.walks)), "filter_degree": 2 * plan.filter_half_degree,
+            "queries": count_calls(qc, "U_A"), "U_b_calls": count_calls(qc, "U_b"), "qubits": qc.num_qubits,
+            "encoding": encoding, "seed": seed}
+    return y / math.sqrt(p), p, {**info, "circuit": qc}
