@@ -24,7 +24,8 @@ def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
 
 
 def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, simulate: bool, backend: str | None,
-                   draw: str | None, out: str | None, qasm: str | None) -> tuple[dict[str, Any], str]:
+                   draw: str | None, out: str | None, qasm: str | None, encoding: str = "dense"
+                   ) -> tuple[dict[str, Any], str]:
     A = load_matrix(path)
     rep: dict[str, Any] = {"method": method, "matrix": path, "N": A.shape[0]}
     text = ""
@@ -40,6 +41,36 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
             else:
                 M = be.matrix.toarray() if hasattr(be.matrix, "toarray") else np.asarray(be.matrix)
                 rep["max_error_top_left_vs_A/alpha"] = float(np.max(np.abs(be.top_left() - M / be.alpha)))
+    elif method == "jennings":
+        from estimators import jennings_query_count, jennings_parameters
+
+        from .jennings import JenningsBuilder, count_calls
+        from .linear_system import prepare_system
+        from .simulate import statevector
+        b, rep["b"] = _load_b(b_path, A.shape[0])
+        prep = prepare_system(A, b, keep_sparse=(encoding == "sparse"))
+        jb = JenningsBuilder(prep.matrix, prep.b, epsilon, encoding)
+        qc, plan = jb.build()
+        calls = count_calls(qc, "U_A")
+        params = jennings_parameters(plan.kappa, min(epsilon, 0.24))
+        q_star = jennings_query_count(plan.alpha, params.kappa, params.epsilon)
+        rep.update(system_qubits=jb.n, ancilla_qubits=qc.num_qubits - jb.n, qubits=qc.num_qubits, kappa=plan.kappa,
+                   alpha=plan.alpha, adiabatic_points=len(plan.fs), walk_steps=sum(plan.walks),
+                   filter_degree=2 * plan.filter_half_degree, U_A_calls=calls, U_b_calls=count_calls(qc, "U_b"),
+                   closed_form_Q_star=q_star, counted_over_Q_star=calls / q_star)
+        if simulate:
+            if qc.num_qubits > MAX_SIMULATED_QUBITS:
+                rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"
+            else:
+                y = statevector(qc)[: 2**jb.n]
+                p = float(np.vdot(y, y).real)
+                x = prep.solution_part(y)
+                xe = np.linalg.solve(np.asarray(A.toarray() if hasattr(A, "toarray") else A), b)
+                rep.update(fidelity=float(abs(np.vdot(xe, x)) ** 2 / (np.vdot(xe, xe).real * np.vdot(x, x).real)),
+                           success_probability=p)
+        if draw or qasm:
+            rep["note"] = "--draw and --qasm apply to hhl and block-encodings (the jennings circuit is boxes)"
+        return rep, text
     elif method == "qsvt":
         from .solver import solve
         from .qsvt import inverse_polynomial

@@ -168,8 +168,10 @@ def _add_circuit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("circuit", help="build, inspect and simulate QLSA circuits and block-encodings",
                        description="Build the circuit of METHOD for the matrix in PATH and report its qubits, depth, "
                                    "gate counts and U_A calls; --simulate runs it and compares with numpy.")
-    p.add_argument("method", choices=("hhl", "qsvt", "sparse", "dense", "lcu"),
-                   help="solver (hhl, qsvt) or block-encoding kind (sparse, dense, lcu)")
+    p.add_argument("method", choices=("hhl", "qsvt", "jennings", "sparse", "dense", "lcu"),
+                   help="solver (hhl, qsvt, jennings) or block-encoding kind (sparse, dense, lcu)")
+    p.add_argument("--encoding", choices=("dense", "sparse", "lcu"), default="dense",
+                   help="block-encoding inside the jennings circuit (default dense)")
     p.add_argument("path", help="matrix file: .npy (no pickle), .npz (scipy.sparse), .mtx")
     p.add_argument("--b", metavar="PATH", help="right-hand side (.npy); default: the all-ones vector")
     p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
@@ -192,7 +194,7 @@ def _run_circuit(args: argparse.Namespace) -> int:
     if args.backend and not (args.simulate and args.method == "hhl"):
         raise InvalidParameterError("--backend (noise) applies to `qlsa circuit hhl … --simulate`")
     rep, text = circuit_report(args.method, args.path, args.b, args.epsilon, args.simulate, args.backend,
-                               args.draw, args.out, args.qasm)
+                               args.draw, args.out, args.qasm, args.encoding)
     if args.json:
         print(write_json(rep))
         return 0

@@ -36,6 +36,8 @@ from qiskit.circuit.library import StatePreparation
 
 from qlsa.errors import InvalidMatrixError, ResourceLimitError
 
+from estimators import condition_number
+
 from .encodings import block_encoding
 
 MAX_MONOMIAL = 1e9
@@ -79,23 +81,23 @@ def _signed_pc_phase(qc: QuantumCircuit, phi: float, qubits: list, sign) -> None
 class JenningsBuilder:
     """Registers and boxes; ``build`` returns the full circuit."""
 
-    def __init__(self, A: np.ndarray, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0):
-        lam = np.linalg.eigvalsh(A)
-        if lam[0] <= 0:
+    def __init__(self, A, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0):
+        cond = condition_number(A, tol=1e-3)
+        if not cond.definite or not np.isfinite(cond.kappa):
             raise InvalidMatrixError("the Jennings (An–Lin) path needs Hermitian positive-definite A; use hhl or qsvt "
                                      "for indefinite or non-Hermitian systems")
-        self.norm = float(lam[-1])
-        self.kappa = float(lam[-1] / lam[0])
+        self.norm = float(cond.sigma_max)
+        self.kappa = float(cond.kappa)
         self.epsilon = epsilon
         self.seed = seed
         be = block_encoding(A / self.norm, encoding)
         self.be = be
-        self.alpha = be.alpha                       # Â = A/‖A‖₂ has ‖Â‖₂ = 1, so α = α_raw
+        self.alpha = max(1.0, be.alpha)             # Â = A/‖A‖₂ has ‖Â‖₂ = 1, so α = α_raw ≥ 1
         self.n = be.num_system_qubits
         self.u_a: Gate = be.to_gate("U_A")
-        ub = StatePreparation(b / np.linalg.norm(b)).definition.to_gate()
-        ub.name = ub.label = "U_b"
-        self.u_b = ub
+        self.u_a_dg: Gate = be.circuit.inverse().to_gate(label="U_A_dg")
+        self.u_a_dg.name = "U_A_dg"
+        self.u_b, self.u_b_dg = (self._box(np.asarray(b) / np.linalg.norm(b), inv) for inv in (False, True))
         a = be.num_ancillas
         self.sys = QuantumRegister(self.n, "sys")
         self.sigma = QuantumRegister(1, "σ")
@@ -103,47 +105,66 @@ class JenningsBuilder:
         self.set2 = [QuantumRegister(a, "aA2"), QuantumRegister(1, "lcu2"), QuantumRegister(1, "qb2")]
         self.ctrl = QuantumRegister(1, "re")
 
-    # ---- blocks
+    def _box(self, b: np.ndarray, inverse: bool) -> Gate:
+        """U_b (or U_b†) as a named box around a lazily synthesised StatePreparation."""
+        qc = QuantumCircuit(self.n)
+        qc.append(StatePreparation(b, inverse=inverse), range(self.n))
+        g = qc.to_gate()
+        g.name = g.label = "U_b_dg" if inverse else "U_b"
+        return g
+
     def _registers(self) -> list[QuantumRegister]:
         return [self.sys, self.sigma, *self.set1, *self.set2]
 
     def ancillas(self) -> list:
         return [q for reg in (*self.set1, *self.set2) for q in reg]
 
-    def _c(self, qc: QuantumCircuit, f: float, aset: list[QuantumRegister]) -> None:
+    def _c(self, qc: QuantumCircuit, f: float, aset: list[QuantumRegister], dagger: bool = False) -> None:
+        """C = |0⟩⟨0|_σ⊗LCU(I, U_A) + |1⟩⟨1|_σ⊗Q_b (or C†: the Q_b half is its own inverse)."""
         a_A, lcu, qb = aset
-        lam = (1 - f) + f * self.alpha
         theta = 2 * math.atan2(math.sqrt(f * self.alpha), math.sqrt(1 - f))
-        qc.ry(theta, lcu[0])
-        qc.append(self.u_a.control(2, ctrl_state=1, annotated=False), [lcu[0], self.sigma[0], *self.sys, *a_A])
-        qc.ry(-theta, lcu[0])
-        qc.h(qb[0])
-        qc.append(self.u_b.inverse(), self.sys)
+        u_a = self.u_a_dg if dagger else self.u_a
+        lcu_part = [lambda: qc.ry(theta, lcu[0]),
+                    lambda: qc.append(u_a.control(2, ctrl_state=1, annotated=True),
+                                      [lcu[0], self.sigma[0], *self.sys, *a_A]),
+                    lambda: qc.ry(-theta, lcu[0])]
+        if dagger:
+            self._q_b(qc, qb)
+            for step in lcu_part:
+                step()
+        else:
+            for step in lcu_part:
+                step()
+            self._q_b(qc, qb)
+
+    def _q_b(self, qc: QuantumCircuit, qb: QuantumRegister) -> None:
+        """Controlled on σ = 1: H_qb · c-(U_b Z₀ U_b†) · H_qb, the block-encoding of Q_b = (I + R_b)/2."""
         sys = list(self.sys)
+        qc.h(qb[0])
+        qc.append(self.u_b_dg, sys)
         qc.x(sys)
         qc.h(sys[0])
         qc.mcx([qb[0], self.sigma[0], *sys[1:]], sys[0])
         qc.h(sys[0])
         qc.x(sys)
-        qc.append(self.u_b, self.sys)
+        qc.append(self.u_b, sys)
         qc.h(qb[0])
-        del lam
 
-    def u_h(self, f: float) -> QuantumCircuit:
-        """Block-encoding of H(f)/λ_f on (sys, σ, set1, set2)."""
-        qc = QuantumCircuit(*self._registers(), name=f"U_H({f:.3g})")
-        self._c(qc, f, self.set1)
+    def u_h(self, f: float, dagger: bool = False) -> QuantumCircuit:
+        """Block-encoding U_H of H(f)/λ_f on (sys, σ, set1, set2): C₂·X_σ·C₁ (or its inverse)."""
+        qc = QuantumCircuit(*self._registers(), name=f"U_H({f:.3g})" + ("†" if dagger else ""))
+        first, second = (self.set2, self.set1) if dagger else (self.set1, self.set2)
+        self._c(qc, f, first, dagger)
         qc.x(self.sigma[0])
-        self._c(qc, f, self.set2)
+        self._c(qc, f, second, dagger)
         return qc
 
     def walk(self, f: float) -> Gate:
         """W(f) = R·U_H†·R·U_H."""
-        uh = self.u_h(f)
         qc = QuantumCircuit(*self._registers(), name=f"W({f:.3g})")
-        qc.compose(uh, inplace=True)
+        qc.append(self.u_h(f).to_gate(label=f"U_H({f:.3g})"), qc.qubits)
         _reflect_zero(qc, self.ancillas())
-        qc.compose(uh.inverse(), inplace=True)
+        qc.append(self.u_h(f, dagger=True).to_gate(label=f"U_H({f:.3g})†"), qc.qubits)
         _reflect_zero(qc, self.ancillas())
         g = qc.to_gate()
         g.name = g.label = f"W({f:.3g})"
@@ -165,8 +186,7 @@ class JenningsBuilder:
                 flat.append(op)
             else:
                 stack.extend(reversed(op.decomposition()))
-        uh = self.u_h(1.0)
-        uh_g, uh_dg = uh.to_gate(label="U_H(1)"), uh.inverse().to_gate(label="U_H(1)†")
+        uh_g, uh_dg = self.u_h(1.0).to_gate(label="U_H(1)"), self.u_h(1.0, dagger=True).to_gate(label="U_H(1)†")
         qc = QuantumCircuit(*self._registers(), self.ctrl, name="filter")
         core = [q for r in self._registers() for q in r]
         qc.h(self.ctrl[0])
@@ -237,7 +257,7 @@ def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:
     total = 0
     for inst in qc.data:
         op = inst.operation
-        base = getattr(op, "base_gate", None)
+        base = getattr(op, "base_gate", None) or getattr(op, "base_op", None)   # controlled / annotated
         if op.name in names or (base is not None and base.name in names):
             total += 1
             continue

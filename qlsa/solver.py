@@ -1,7 +1,9 @@
 """``qlsa.solve``: run a quantum linear solver circuit on A x = b and compare with numpy.
 
 Methods: ``hhl`` (qiskit circuit, simulated with qiskit-aer; optionally with the noise model
-of an IBM calibration snapshot) and ``qsvt`` (PennyLane). Non-Hermitian A is solved through
+of an IBM calibration snapshot), ``qsvt`` (PennyLane) and ``jennings`` (qiskit circuit of
+U_A/U_b boxes: randomized walk-operator adiabatic stage + eigenstate filtering; Hermitian
+positive-definite A; options ``encoding`` = dense|sparse|lcu and ``seed``). Non-Hermitian A is solved through
 its dilation, non-power-of-two N padded (:mod:`qlsa.linear_system`); ``state`` is the
 normalised solution of the original system read from the circuit's output.
 """
@@ -20,7 +22,7 @@ from qlsa.serialization import jsonable
 
 from .linear_system import prepare_system
 
-METHODS = ("hhl", "qsvt")
+METHODS = ("hhl", "qsvt", "jennings")
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,15 @@ def solve(A, b, method: str = "hhl", epsilon: float = 1e-2, noise: Any = None, *
             fid, p_noisy, backend = noisy_hhl(qc, n, info["clock_qubits"], prep, x_exact, noise)
             result.update(noisy_fidelity=fid, noisy_success_probability=p_noisy, backend=backend)
         return SolveResult(**result)
+
+    if method == "jennings":
+        from .jennings import jennings_state
+        y, p, info = jennings_state(M, prep.b, epsilon, options.get("encoding", "dense"), options.get("seed", 0))
+        qc = info.pop("circuit")
+        x = _normalised(prep.solution_part(y))
+        return SolveResult("jennings", x, _fidelity(x, x_exact), p * _norm2(prep.solution_part(y)), info["queries"],
+                           info["qubits"], None, {"U_A": info["queries"], "U_b": info["U_b_calls"]}, info,
+                           circuit=qc)
 
     from .qsvt import qsvt_state
     y, p, info = qsvt_state(M, prep.b, epsilon)

@@ -192,3 +192,54 @@ def test_cli_circuit_bad_input(argv, match, tmp_path, capsys):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert match in err and err.count("\n") == 1
+
+
+def _an_lin_h(Ahat, b, f):
+    """H(f) = σ₊⊗A(f)Q_b + σ₋⊗Q_bA(f) in qiskit order (σ above the system)."""
+    n = len(b)
+    Af = (1 - f) * np.eye(n) + f * Ahat
+    Qb = np.eye(n) - np.outer(b, b)
+    H = np.zeros((2 * n, 2 * n))
+    H[:n, n:], H[n:, :n] = Af @ Qb, Qb @ Af
+    return H
+
+
+def test_jennings_blocks_against_numpy():
+    from numpy.polynomial import polynomial as P
+    from qiskit.quantum_info import Operator
+
+    from qlsa.jennings import JenningsBuilder, filter_phases, filter_polynomial
+    A, b = np.diag([1.0, 0.4]), np.array([0.6, 0.8])
+    jb = JenningsBuilder(A, b, 0.1)
+    Ahat = A / jb.norm
+    for f in (0.0, 0.3, 1.0):
+        lam = (1 - f) + f * jb.alpha
+        np.testing.assert_allclose(Operator(jb.u_h(f)).data[:4, :4], _an_lin_h(Ahat, b, f) / lam, atol=1e-10)
+        np.testing.assert_allclose(Operator(jb.u_h(f, dagger=True)).data[:4, :4], _an_lin_h(Ahat, b, f).T / lam,
+                                   atol=1e-10)
+    coef = filter_polynomial(3, 0.3)
+    assert P.polyval(0.0, coef) == pytest.approx(1.0)
+    assert np.max(np.abs(P.polyval(np.linspace(-1, 1, 2001), coef))) <= 1 + 1e-12
+    H = _an_lin_h(Ahat, b, 1.0) / jb.alpha
+    w, V = np.linalg.eigh(H)
+    R = (V * P.polyval(w, coef)) @ V.T
+    np.testing.assert_allclose(Operator(jb.filter_qsvt(filter_phases(3, 0.3))).data[:4, :4], R, atol=1e-6)
+
+
+@pytest.mark.parametrize("n", [2, 4])
+def test_jennings_prepares_the_solution_within_q_star(n):
+    from estimators import jennings_query_count
+    A, b = _spd(n, 4, 1), np.random.default_rng(2).standard_normal(n)
+    r = qlsa.solve(A, b, "jennings", epsilon=0.1)
+    assert r.fidelity >= 0.9 and 0 < r.success_probability <= 1
+    p = r.parameters
+    assert r.queries == 4 * p["walk_steps"] + 2 * p["filter_degree"]
+    assert p["U_b_calls"] == 2 * r.queries + 1                              # 2 U_b per U_A, plus |b⟩ itself
+    assert r.queries <= jennings_query_count(p["alpha"], max(p["kappa"], 12**0.5), 0.1)
+
+
+def test_jennings_refuses_what_it_cannot_do():
+    with pytest.raises(InvalidMatrixError, match="positive-definite"):
+        qlsa.solve(np.diag([1.0, -0.5]), np.ones(2), "jennings")
+    with pytest.raises(ResourceLimitError, match="filter"):
+        qlsa.solve(np.diag([1.0, 0.01]), np.ones(2), "jennings", epsilon=0.01)
