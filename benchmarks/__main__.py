@@ -2,7 +2,7 @@
 
 import argparse
 
-from .runner import BENCHMARKS, run
+from .runner import BENCHMARKS, load_all, run
 
 parser = argparse.ArgumentParser(prog="python -m benchmarks")
 parser.add_argument("names", nargs="*", help="benchmarks to run (default all)")
@@ -10,8 +10,7 @@ parser.add_argument("--out", default="bench-results.json", help="JSON output fil
 parser.add_argument("--list", action="store_true")
 args = parser.parse_args()
 if args.list:
-    from .runner import run as _  # noqa: F401
-    from . import bench_estimate  # noqa: F401
+    load_all()
     print("\n".join(BENCHMARKS))
 else:
     run(args.names or None, args.out)

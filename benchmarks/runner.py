@@ -52,14 +52,14 @@ def best_of(fn: Callable[[], object], repeats: int = 3) -> tuple[float, object]:
     return best, out
 
 
+def load_all() -> None:
+    """Import every benchmark module so each registers itself."""
+    from . import bench_circuits, bench_estimate, bench_hessians, bench_scheduler  # noqa: F401
+
+
 def run(names: list[str] | None = None, out: str | Path | None = None) -> dict[str, list[dict]]:
     """Run the named benchmarks (all by default), print their tables, return and write JSON."""
-    from . import bench_estimate  # noqa: F401  (registers)
-    for extra in ("bench_hessians", "bench_scheduler"):
-        try:
-            __import__(f"benchmarks.{extra}")
-        except ModuleNotFoundError:
-            pass
+    load_all()
     results: dict[str, list[dict]] = {}
     for name in names or list(BENCHMARKS):
         rows = BENCHMARKS[name]()
