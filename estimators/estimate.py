@@ -30,6 +30,7 @@ from .query_counts import (jennings_expected_query_count, jennings_parameters, j
 if TYPE_CHECKING:
     from .device_time import QueryTiming
 
+EXPLICIT_MAX_ENTRIES = 512   # N·d up to which a device timing transpiles the explicit U_A circuit
 DEFAULT_GATE_TIME = 1e-18   # the paper's attosecond-gate scenario
 DEFAULT_EPSILON = 1e-2
 
@@ -136,7 +137,11 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         if qubits > cal.num_qubits:
             raise ResourceLimitError(f"the Jennings solve of this N = {n_quantum} matrix needs {qubits} logical qubits; "
                                      f"{cal.backend} has {cal.num_qubits}")
-        timing, backend = query_timing(cal, be, n_quantum), cal.backend
+        circuit = None
+        if props.n * max(d, 1) <= EXPLICIT_MAX_ENTRIES:   # small: transpile the real block-encoding circuit
+            from qlsa.encodings import block_encoding
+            circuit = block_encoding(A, encoding).circuit
+        timing, backend = query_timing(cal, be, n_quantum, circuit=circuit), cal.backend
         per_query_seconds = timing.seconds
         sources["per_query_seconds"] = (f"scheduled duration on {cal.backend} ({cal.snapshot_date or 'no date'}), "
                                         f"{timing.circuit}")
