@@ -34,7 +34,7 @@ def _job(kind: str, queue) -> None:
     import torch.nn.functional as F
     from torch.func import functional_call
 
-    torch.set_num_threads(torch.get_num_threads())
+    import torch._dynamo  # noqa: F401  (torch.func imports it on first use: 1.9 s of imports, not compute)
     if kind in ("fisher_1m", "fisher_loop"):
         from torch import nn
         from hessians import fisher_factor
@@ -44,7 +44,10 @@ def _job(kind: str, queue) -> None:
         t0 = time.perf_counter()
         if kind == "fisher_1m":
             ff = fisher_factor(model, F.cross_entropy, x, y)
+            t_kappa = time.perf_counter()
             info = {"parameters": ff.shape[0], "kappa(F+1e-3 I)": ff.kappa(1e-3)}
+            info["kappa_seconds"] = time.perf_counter() - t_kappa
+            t0 += info["kappa_seconds"]          # the loop baseline computes no κ
         else:   # the per-sample loop a user would otherwise write
             params = list(model.parameters())
             G = torch.stack([torch.cat([g.reshape(-1) for g in torch.autograd.grad(
@@ -55,7 +58,6 @@ def _job(kind: str, queue) -> None:
         return
     model = _mlp()
     x, y = _batch(784)
-    t0 = time.perf_counter()
     if kind == "autograd":
         names = [n for n, _ in model.named_parameters()]
         shapes = [p.shape for p in model.parameters()]
@@ -69,13 +71,21 @@ def _job(kind: str, queue) -> None:
                 off += k
             return F.cross_entropy(functional_call(model, parts, (x,)), y)
 
-        H = torch.autograd.functional.hessian(loss, flat)
+        def run():
+            return torch.autograd.functional.hessian(loss, flat)
     else:
         from hessians import capture
-        blocks = capture(model, F.cross_entropy, x, y, structure=kind, kind="exact", progress=False)
-        H = blocks[0].matrix
-    dt = time.perf_counter() - t0
-    queue.put((dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, {"H00": float(H[0, 0])}))
+
+        def run():
+            return capture(model, F.cross_entropy, x, y, structure=kind, kind="exact", progress=False)[0].matrix
+    best = float("inf")
+    for _ in range(2):          # best of two in one process: the first call also pays allocation and tracing
+        t0 = time.perf_counter()
+        H = run()
+        best = min(best, time.perf_counter() - t0)
+        h00 = float(H[0, 0])
+        del H
+    queue.put((best, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, {"H00": h00}))
 
 
 def _measure(kind: str) -> tuple[float, int, dict]:
@@ -104,5 +114,6 @@ def hessian_capture() -> list[BenchRow]:
         BenchRow(f"empirical Fisher, {fisher['parameters']:,} parameters (factored G, B = 256)", fisher_t,
                  "per-sample autograd loop", loop_t,
                  {"peak_GiB": fisher_mem / 2**30, "within_4GiB": fisher_mem < 4 * 2**30,
-                  "baseline_peak_GiB": loop_mem / 2**30, "kappa_F+1e-3I": fisher["kappa(F+1e-3 I)"]}),
+                  "baseline_peak_GiB": loop_mem / 2**30, "kappa_F+1e-3I": fisher["kappa(F+1e-3 I)"],
+                  "kappa_seconds": fisher["kappa_seconds"]}),
     ]

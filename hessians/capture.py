@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from qlsa.errors import InvalidParameterError, ResourceLimitError
 
+from . import first_linear
 from .blocks import BlockSpec, block_specs, trainable_parameters
 
 KINDS = ("exact", "ggn", "fisher")
@@ -109,6 +110,10 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
     if not all(torch.isfinite(x).all() for x in g.values()):
         raise InvalidParameterError("gradient has NaN/Inf entries; lower the learning rate or check the data")
 
+    if kind == "exact" and structure in ("full", "layer") and first_linear.applies(
+            model, loss_fn, inputs, targets, list(params)):
+        return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress)
+
     blocks = []
     total_chunks = sum(math.ceil(s.size / chunk_size) for s in specs) if kind != "fisher" else len(specs)
     bar = tqdm(total=total_chunks, desc=f"{kind} curvature", disable=None if progress and total_chunks >= 8 else True,
@@ -122,6 +127,32 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
         blocks.append(HessianBlock(spec.name, spec.params, spec.offset, mat))
     bar.close()
     return blocks
+
+
+def _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress):
+    """Exact Hessian with the leading Linear layer's rows and columns by :mod:`hessians.first_linear`."""
+    names = list(params)
+    sizes = {n: p.numel() for n, p in params.items()}
+    first_size = sum(v for n, v in sizes.items() if n.startswith("0."))
+    rest = first_linear.rest_spec(names, sizes, first_size)
+    n_rest_chunks = math.ceil(rest.size / chunk_size)
+    bar = tqdm(total=1 + n_rest_chunks, desc="exact curvature (leading Linear)",
+               disable=None if progress and n_rest_chunks >= 8 else True, leave=False)
+    dtype = next(iter(params.values())).dtype
+    n = first_size + rest.size if structure == "full" else first_size
+    H = torch.empty((n, n), dtype=dtype)
+    first_linear.fill_first_layer(H, model, loss_fn, params, inputs, targets)
+    bar.update(1)
+    rest_block = _product_block(model, loss_fn, params, rest, inputs, targets, "exact", chunk_size, bar)
+    bar.close()
+    if structure == "full":
+        H[first_size:, first_size:] = rest_block
+        return [HessianBlock("full", specs[0].params, 0, H)]
+    out = [HessianBlock(specs[0].name, specs[0].params, 0, H)]
+    for spec in specs[1:]:
+        a, b = spec.offset - first_size, spec.offset - first_size + spec.size
+        out.append(HessianBlock(spec.name, spec.params, spec.offset, rest_block[a:b, a:b].clone()))
+    return out
 
 
 def _split(spec: BlockSpec, params: dict[str, torch.Tensor]):

@@ -40,9 +40,11 @@ class FisherFactor:
         return (G.T @ (G @ x) / G.shape[0]).numpy()
 
     def eigenvalues(self) -> np.ndarray:
-        """Non-zero spectrum of F (ascending): eigenvalues of the B×B Gram matrix GGᵀ/B."""
-        G = self.per_sample_gradients.double()
-        return np.clip(torch.linalg.eigvalsh(G @ G.T / G.shape[0]).numpy(), 0.0, None)
+        """Non-zero spectrum of F (ascending): eigenvalues of the B×B Gram matrix GGᵀ/B
+        (the Gram product in G's dtype, its eigenvalues in float64)."""
+        G = self.per_sample_gradients
+        gram = (G @ G.T).double() / G.shape[0]
+        return np.clip(torch.linalg.eigvalsh((gram + gram.T) / 2).numpy(), 0.0, None)
 
     def kappa(self, delta: float) -> float:
         """κ(F + δI) = (λ_max + δ)/(λ_min + δ), λ_min = 0 when B < P (exact, no iteration)."""
@@ -76,7 +78,11 @@ def fisher_factor(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets
     for start in range(0, inputs.shape[0], chunk_size):
         stop = min(start + chunk_size, inputs.shape[0])
         g = per_sample(params, inputs[start:stop], targets[start:stop])
-        G[start:stop] = torch.cat([g[n].reshape(stop - start, -1) for n in params], dim=1)
+        off = 0
+        for n in params:
+            k = params[n].numel()
+            G[start:stop, off:off + k] = g[n].reshape(stop - start, k)
+            off += k
     if not torch.isfinite(G).all():
         raise InvalidParameterError("per-sample gradients have NaN/Inf entries; check the data and parameters")
     return FisherFactor(G)

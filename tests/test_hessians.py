@@ -259,3 +259,33 @@ def test_fisher_factor_matches_per_sample_loop_and_dense_block(name, model, x, y
     assert ff.kappa(delta) == pytest.approx((lam[-1] + delta) / (max(lam[0], 0) + delta), rel=1e-6)
     with pytest.raises(InvalidParameterError):
         ff.kappa(0.0)
+
+
+@pytest.mark.parametrize("bias, loss", [(True, "ce"), (False, "ce"), (True, "mse"), (True, "sum")])
+def test_leading_linear_fast_path_matches_autograd(bias, loss):
+    from hessians import first_linear
+    torch.manual_seed(3)
+    model = nn.Sequential(nn.Linear(5, 4, bias=bias), nn.Sigmoid(), nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 3)).double()
+    x = torch.randn(7, 5, dtype=D)
+    if loss == "mse":   # by hand: F.mse_loss's backward is not nestable under torch.func jvp (torch 2.13)
+        y, fn = torch.randn(7, 3, dtype=D), (lambda o, t: ((o - t) ** 2).mean())
+    elif loss == "ce":
+        y, fn = torch.randint(0, 3, (7,)), F.cross_entropy
+    else:   # a summed loss is not a per-sample mean: the generic path must take it
+        y, fn = torch.randint(0, 3, (7,)), (lambda o, t: F.cross_entropy(o, t, reduction="sum"))
+    names = [n for n, _ in model.named_parameters()]
+    assert first_linear.applies(model, fn, x, y, names) == (loss != "sum")
+    params = dict(model.named_parameters())
+    shapes, numels = [p.shape for p in params.values()], [p.numel() for p in params.values()]
+
+    def f(flat):
+        parts = torch.split(flat, numels)
+        return fn(torch.func.functional_call(model, {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)},
+                                             (x,)), y)
+
+    H = torch.autograd.functional.hessian(f, torch.cat([p.detach().reshape(-1) for p in params.values()]))
+    (full,) = capture(model, fn, x, y, structure="full", kind="exact", progress=False)
+    torch.testing.assert_close(full.matrix, H, rtol=1e-9, atol=1e-12)
+    for b in capture(model, fn, x, y, structure="layer", kind="exact", progress=False):
+        sl = slice(b.offset, b.offset + b.size)
+        torch.testing.assert_close(b.matrix, H[sl, sl], rtol=1e-9, atol=1e-12)
