@@ -155,7 +155,7 @@ def _run_calibrate(args: argparse.Namespace) -> int:
         print(table([(r.regime, r.per_query_seconds, r.quantum_seconds, r.classical_seconds, r.processor)
                      for r in out["projections"]],
                     header=("gate-time regime", "per-query s", "quantum s", "classical s (fitted)", "faster")))
-        print(f"terms: queries Q*/p × t_query" + (" + state preparation 2Q*/p × t_Ub" if terms.state_preparation else "")
+        print("terms: queries Q*/p × t_query" + (" + state preparation 2Q*/p × t_Ub" if terms.state_preparation else "")
               + {"none": "; readout left out (paper)", "measure": " + readout (1/p) × t_measure",
                  "full": " + readout, × ⌈N/ε²⌉ repetitions (full readout)"}[terms.readout])
         print(f"break-even gate time (sympy): {fmt(out['break_even_gate_seconds'])} s")

@@ -34,13 +34,11 @@ from qiskit import QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate
 from qiskit.circuit.library import StatePreparation
 
+from estimators import condition_number
 from qlsa.errors import InvalidMatrixError, ResourceLimitError
 
-from estimators import condition_number
-
 from .encodings import block_encoding
-
-MAX_MONOMIAL = 1e9
+from .qsvt import MAX_MONOMIAL
 
 
 @dataclass(frozen=True)
@@ -234,9 +232,7 @@ def filter_polynomial(ell: int, delta: float) -> np.ndarray:
     """Monomial coefficients of Lin–Tong's R_ℓ(x; Δ) (even, degree 2ℓ, R(0) = 1, |R| ≤ 1 on [−1, 1])."""
     g = np.polynomial.Polynomial([-1 - 2 * delta**2 / (1 - delta**2), 0, 2 / (1 - delta**2)])
     t = C.Chebyshev.basis(ell)
-    num = t(g) if hasattr(t, "__call__") else None
-    coef = np.polynomial.Polynomial(C.cheb2poly(t.coef))(g).coef
-    del num
+    coef = np.polynomial.Polynomial(C.cheb2poly(t.coef))(g).coef      # T_ℓ(g(x)) in monomials
     return coef / C.chebval(-1 - 2 * delta**2 / (1 - delta**2), t.coef)
 
 

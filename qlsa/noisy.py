@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from qiskit import QuantumCircuit, transpile
-from qiskit.quantum_info import DensityMatrix, partial_trace
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 

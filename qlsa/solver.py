@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from qiskit import QuantumCircuit
 
 from qlsa.errors import InvalidMatrixError, InvalidParameterError
 from qlsa.serialization import jsonable

@@ -104,14 +104,19 @@ def test_ggn_matches_explicit_jacobian_product(name, model, x, y):
     assert torch.linalg.eigvalsh(blk.matrix).min() > -1e-10  # PSD for the convex cross-entropy
 
 
-@pytest.mark.parametrize("name,model,x,y", _cases())
-def test_fisher_matches_per_sample_loop(name, model, x, y):
+def _per_sample_gradients(model, x, y) -> torch.Tensor:
+    """B × P gradients of each sample's loss by an explicit loop (the independent reference)."""
     grads = []
     for i in range(x.shape[0]):
         model.zero_grad()
         F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
         grads.append(torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
-    Gs = torch.stack(grads)
+    return torch.stack(grads)
+
+
+@pytest.mark.parametrize("name,model,x,y", _cases())
+def test_fisher_matches_per_sample_loop(name, model, x, y):
+    Gs = _per_sample_gradients(model, x, y)
     Fexp = Gs.T @ Gs / x.shape[0]
     for b in capture(model, F.cross_entropy, x, y, structure="layer", kind="fisher", progress=False):
         sl = slice(b.offset, b.offset + b.size)
@@ -242,12 +247,7 @@ def test_regularize_modes():
 def test_fisher_factor_matches_per_sample_loop_and_dense_block(name, model, x, y):
     from hessians import fisher_factor
 
-    grads = []
-    for i in range(x.shape[0]):
-        model.zero_grad()
-        F.cross_entropy(model(x[i:i + 1]), y[i:i + 1]).backward()
-        grads.append(torch.cat([p.grad.reshape(-1) for p in model.parameters()]))
-    Gs = torch.stack(grads)
+    Gs = _per_sample_gradients(model, x, y)
     ff = fisher_factor(model, F.cross_entropy, x, y, chunk_size=3)
     torch.testing.assert_close(ff.per_sample_gradients, Gs, rtol=1e-6, atol=1e-10)
     Fexp = (Gs.T @ Gs / x.shape[0]).numpy()
