@@ -23,6 +23,11 @@ def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
     return np.asarray(b).ravel(), path
 
 
+def _hermitian(A) -> bool:
+    from estimators.properties import is_hermitian
+    return is_hermitian(A)
+
+
 def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, simulate: bool, backend: str | None,
                    draw: str | None, out: str | None, qasm: str | None, encoding: str = "dense"
                    ) -> tuple[dict[str, Any], str]:
@@ -86,9 +91,21 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
             rep["note"] = "qsvt runs as a PennyLane tape; --draw and --qasm apply to hhl and block-encodings"
         return rep, text
     else:
-        from .hhl import hhl_circuit
+        from .hhl import MAX_SYSTEM_QUBITS, clock_qubits, hhl_circuit
         from .linear_system import prepare_system
         b, rep["b"] = _load_b(b_path, A.shape[0])
+        if A.shape[0] > 2**MAX_SYSTEM_QUBITS:   # too large to build: count from the formulas instead
+            from estimators import condition_number
+            from estimators.query_counts import system_qubits
+            cond = condition_number(A)
+            n_sys = system_qubits(A.shape[0]) + (0 if _hermitian(A) else 1)   # +1: the dilation
+            t = clock_qubits(cond.kappa, epsilon)
+            rep.update(built=f"no: HHL's controlled e^(iAt) are dense 2ⁿ×2ⁿ unitaries (limit N = "
+                             f"{2**MAX_SYSTEM_QUBITS}); counted from its formulas", kappa=cond.kappa,
+                       kappa_method=cond.describe(), system_qubits=n_sys, clock_qubits=t, ancilla_qubits=1,
+                       qubits=n_sys + t + 1, U_A_calls=2 * (2**t - 1),
+                       oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)")
+            return rep, text
         prep = prepare_system(A, b)
         qc, info = hhl_circuit(np.asarray(prep.matrix), prep.b, epsilon)
         rep.update(system_qubits=prep.num_qubits, clock_qubits=info["clock_qubits"], ancilla_qubits=1,

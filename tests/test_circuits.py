@@ -243,3 +243,14 @@ def test_jennings_refuses_what_it_cannot_do():
         qlsa.solve(np.diag([1.0, -0.5]), np.ones(2), "jennings")
     with pytest.raises(ResourceLimitError, match="filter"):
         qlsa.solve(np.diag([1.0, 0.01]), np.ones(2), "jennings", epsilon=0.01)
+
+
+def test_cli_counts_a_too_large_hhl_instead_of_building_it(tmp_path, capsys):
+    N = 512
+    A = sp.diags([np.linspace(1.0, 10.0, N)], [0], format="csr")
+    sp.save_npz(tmp_path / "big.npz", A)
+    assert main(["circuit", "hhl", str(tmp_path / "big.npz"), "--simulate", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    t = int(np.ceil(np.log2(10.0 / 1e-2))) + 2
+    assert rep["built"].startswith("no") and rep["clock_qubits"] == t
+    assert rep["qubits"] == 9 + t + 1 and rep["U_A_calls"] == 2 * (2**t - 1) and "fidelity" not in rep
