@@ -244,7 +244,10 @@ def filter_phases(ell: int, delta: float) -> np.ndarray:
     if np.max(np.abs(coef)) > MAX_MONOMIAL:
         raise ResourceLimitError(f"the eigenstate filter needs degree {2 * ell} (κα = {1 / delta:.3g}); its monomial "
                                  f"coefficients exceed double precision for qml.poly_to_angles; raise ε or lower κ")
-    return np.asarray(qml.poly_to_angles(coef, "QSVT", angle_solver="iterative"))
+    try:   # root-finding takes milliseconds; on odd polynomials PennyLane 0.45's version raises ValueError
+        return np.asarray(qml.poly_to_angles(coef, "QSVT", angle_solver="root-finding"))
+    except ValueError:
+        return np.asarray(qml.poly_to_angles(coef, "QSVT", angle_solver="iterative"))
 
 
 def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:

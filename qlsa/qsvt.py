@@ -67,7 +67,7 @@ def qsvt_state(A: np.ndarray, b: np.ndarray, epsilon: float) -> tuple[np.ndarray
     s = np.linalg.svd(Ahat, compute_uv=False)
     kappa = float(s[0] / s[-1])
     poly, scale, degree = inverse_polynomial(kappa, epsilon)
-    angles = qml.poly_to_angles(poly, "QSVT", angle_solver="iterative")
+    angles = qml.poly_to_angles(poly, "QSVT", angle_solver="iterative")   # root-finding raises on odd polys
     N = A.shape[0]
     n = int(round(math.log2(N)))
     ctrl, anc, sys = 0, 1, list(range(2, 2 + n))
