@@ -81,7 +81,7 @@ def jennings_counted_over_q_star() -> list[BenchRow]:
     from qlsa.jennings import JenningsBuilder, count_calls
     rows: list[BenchRow] = []
     first = None
-    for kappa in (2.0, 3.0, 4.0, 5.0):
+    for kappa in (2.0, 3.0, 4.0, 6.0, 8.0):
         A, b = np.diag(np.linspace(1 / kappa, 1, 4)), np.ones(4)
         t0 = time.perf_counter()
         jb = JenningsBuilder(A, b, 0.1)
