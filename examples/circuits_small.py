@@ -11,8 +11,8 @@ A = np.array([[1.0, 0.3], [0.3, 0.6]])
 b = np.array([1.0, 0.5])
 for kind in ("dense", "sparse", "lcu"):
     be = qlsa.block_encoding(A, kind)
-    err = np.abs(be.top_left() - be.matrix / be.alpha).max() if kind != "sparse" else \
-        np.abs(be.top_left() - be.matrix.toarray() / be.alpha).max()
+    M = be.matrix.toarray() if hasattr(be.matrix, "toarray") else be.matrix   # sparse kind keeps scipy.sparse
+    err = np.abs(be.top_left() - M / be.alpha).max()
     print(f"{kind:6s} α = {be.alpha:.3f}, ancillas {be.num_ancillas}, |⟨0|U|0⟩ − A/α| = {err:.1e}")
 for method, eps in (("hhl", 1e-2), ("qsvt", 0.05), ("jennings", 0.1)):
     r = qlsa.solve(A, b, method, epsilon=eps)
