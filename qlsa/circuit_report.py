@@ -51,7 +51,6 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
 
         from .jennings import JenningsBuilder, count_calls
         from .linear_system import prepare_system
-        from .simulate import statevector
         b, rep["b"] = _load_b(b_path, A.shape[0])
         prep = prepare_system(A, b, keep_sparse=(encoding == "sparse"))
         jb = JenningsBuilder(prep.matrix, prep.b, epsilon, encoding)
@@ -67,8 +66,8 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
             if qc.num_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"
             else:
-                y = statevector(qc)[: 2**jb.n]
-                p = float(np.vdot(y, y).real)
+                from .jennings import jennings_state
+                y, p, _ = jennings_state(prep.matrix, prep.b, epsilon, encoding)
                 x = prep.solution_part(y)
                 xe = np.linalg.solve(np.asarray(A.toarray() if hasattr(A, "toarray") else A), b)
                 rep.update(fidelity=float(abs(np.vdot(xe, x)) ** 2 / (np.vdot(xe, xe).real * np.vdot(x, x).real)),

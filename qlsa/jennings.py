@@ -13,6 +13,9 @@ An & Lin, ACM TQC 3, 5 (2022)), for Hermitian positive-definite A scaled to Â =
   singular value σ its eigenphases are ±2·arccos σ. At M points with geometric gaps
   Δ_j = κ^{−j/M} (M = ⌈4(ln κ)²⌉ + 2), W(f_j) is applied k_j times, k_j uniform in
   [0, ⌈πλ_j/Δ_j⌉] (seeded), which dephases the other eigenvectors (Boixo, Knill, Somma 2009).
+- Herald: the ancillas are measured and the run continues on all-zero (the walks leave the
+  non-null components partly outside the block, which the filter's off-diagonal blocks would
+  otherwise mix back in); the success probability includes it.
 - Eigenstate filtering (Lin & Tong, Quantum 4, 361 (2020)): QSVT of U_H(1) with
   R_ℓ(x) = T_ℓ(−1 + 2(x² − Δ²)/(1 − Δ²)) / T_ℓ(−1 − 2Δ²/(1 − Δ²)), Δ = 1/(κα), the smallest ℓ with
   2e^{−√2ℓΔ} ≤ ε; angles from ``qml.poly_to_angles``; its real part ½(U_Φ + U_{−Φ}) by one more
@@ -30,7 +33,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.polynomial import chebyshev as C
-from qiskit import QuantumCircuit, QuantumRegister
+from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate
 from qiskit.circuit.library import StatePreparation
 
@@ -216,18 +219,30 @@ class JenningsBuilder:
         ell = max(1, math.ceil(math.log(2 / self.epsilon) / (math.sqrt(2) * delta)))
         return JenningsPlan(self.kappa, alpha, self.epsilon, tuple(fs), tuple(walks), ell, self.seed)
 
-    def build(self) -> tuple[QuantumCircuit, JenningsPlan]:
+    def stages(self) -> tuple[QuantumCircuit, QuantumCircuit, JenningsPlan]:
+        """The adiabatic stage and the filter stage; between them the ancillas are measured and
+        the run continues only on all-zero (heralded: the walks leave the non-null components
+        partly outside the block, where the filter's off-diagonal blocks would mix them back)."""
         plan = self.plan()
         phases = filter_phases(plan.filter_half_degree, 1 / (plan.kappa * plan.alpha))
-        qc = QuantumCircuit(*self._registers(), self.ctrl, name="Jennings")
-        qc.append(self.u_b, self.sys)
-        core = self._registers()
-        core_qubits = [q for r in core for q in r]
+        adiabatic = QuantumCircuit(*self._registers(), self.ctrl, name="adiabatic")
+        adiabatic.append(self.u_b, self.sys)
+        core_qubits = [q for r in self._registers() for q in r]
         for f, k in zip(plan.fs, plan.walks):
             w = self.walk(f)
             for _ in range(k):
-                qc.append(w, core_qubits)
-        qc.compose(self.filter_qsvt(phases), inplace=True)
+                adiabatic.append(w, core_qubits)
+        return adiabatic, self.filter_qsvt(phases), plan
+
+    def build(self) -> tuple[QuantumCircuit, JenningsPlan]:
+        """The whole circuit: adiabatic stage, heralding measurement of the ancillas, filter."""
+        adiabatic, filt, plan = self.stages()
+        herald = ClassicalRegister(len(self.ancillas()), "herald")
+        qc = adiabatic.copy_empty_like(name="Jennings")
+        qc.add_register(herald)
+        qc.compose(adiabatic, inplace=True)
+        qc.measure(self.ancillas(), herald)
+        qc.compose(filt, inplace=True)
         return qc, plan
 
 
@@ -271,16 +286,22 @@ def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:
 
 def jennings_state(A: np.ndarray, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0
                    ) -> tuple[np.ndarray, float, dict]:
-    """Build and simulate (qiskit-aer) the circuit; post-select re = σ = ancillas = 0."""
+    """Build and simulate (qiskit-aer) the circuit: the adiabatic stage, the herald (ancillas = 0),
+    the filter; post-select re = σ = ancillas = 0. Success = herald × final post-selection."""
     from .simulate import statevector
 
     jb = JenningsBuilder(A, b, epsilon, encoding, seed)
-    qc, plan = jb.build()
-    psi = statevector(qc)
+    adiabatic, filt, plan = jb.stages()
     n = jb.n
-    # qubit order: sys (n), σ, set1, set2, re — post-select every qubit above sys on 0
-    y = psi[: 2**n]
-    p = float(np.vdot(y, y).real)
+    # qubit order: sys (n), σ, set1, set2, re — herald: ancillas (set1, set2) all zero
+    psi = statevector(adiabatic).reshape(2, 2 ** len(jb.ancillas()), 2 ** (n + 1))
+    kept = np.zeros_like(psi)
+    kept[:, 0, :] = psi[:, 0, :]
+    p_herald = float(np.vdot(kept, kept).real)
+    y = statevector(filt, initial=kept.ravel() / math.sqrt(p_herald))[: 2**n]
+    p = p_herald * float(np.vdot(y, y).real)
+    y = y * math.sqrt(p_herald)
+    qc, _ = jb.build()
     info = {"kappa": plan.kappa, "alpha": plan.alpha, "adiabatic_points": len(plan.fs),
             "walk_steps": int(sum(plan.walks)), "filter_degree": 2 * plan.filter_half_degree,
             "queries": count_calls(qc, "U_A"), "U_b_calls": count_calls(qc, "U_b"), "qubits": qc.num_qubits,

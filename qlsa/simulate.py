@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 from qiskit import QuantumCircuit, transpile
-from qiskit_aer import AerSimulator
+from qiskit_aer import AerSimulator  # also adds QuantumCircuit.set_statevector / save_statevector
 
 from qlsa.errors import ResourceLimitError
 
@@ -21,10 +21,14 @@ def _check(num_qubits: int) -> None:
                                  f"statevector (limit {MAX_SIMULATED_QUBITS} qubits); inspect it without --simulate")
 
 
-def statevector(circuit: QuantumCircuit) -> np.ndarray:
-    """Final state of ``circuit`` from |0…0⟩ (qiskit little-endian order)."""
+def statevector(circuit: QuantumCircuit, initial: np.ndarray | None = None) -> np.ndarray:
+    """Final state of ``circuit`` from |0…0⟩, or from the state ``initial`` (qiskit little-endian order)."""
     _check(circuit.num_qubits)
     tq = transpile(circuit, basis_gates=["u", "cx"], optimization_level=1)
+    if initial is not None:
+        start = QuantumCircuit(*tq.qregs, *tq.cregs)
+        start.set_statevector(initial)
+        tq = start.compose(tq)
     tq.save_statevector()
     return np.asarray(AerSimulator(method="statevector").run(tq).result().get_statevector())
 
