@@ -33,11 +33,12 @@ from qiskit.circuit.library import (DiagonalGate, PauliGate, PhaseGate, QFTGate,
                                     UnitaryGate)
 from qiskit.quantum_info import Operator, SparsePauliOp
 
-from qlsa.errors import InvalidMatrixError, InvalidParameterError
+from qlsa.errors import InvalidMatrixError, InvalidParameterError, ResourceLimitError
 
 from .linear_system import PreparedSystem, prepare_system
 
 KINDS = ("dense", "sparse", "lcu")
+MAX_TABLE_ENTRIES = 2**14   # N·d look-up entries of the explicit table oracles
 
 
 @dataclass(frozen=True)
@@ -150,9 +151,10 @@ def _banded_offsets(A: sp.csr_matrix) -> tuple[list[int], list[float]] | None:
     return [int(k) for k in offsets], values
 
 
-def _edge_colouring(A: sp.csr_matrix, d: int) -> tuple[dict[tuple[int, int], int], list[dict[int, int]],
-                                                        list[dict[int, int]]]:
-    """König: a proper d-edge-colouring of the bipartite row/column graph, by alternating paths."""
+def _edge_colouring(A: sp.csr_matrix, d: int) -> tuple[list[dict[int, int]], list[dict[int, int]]]:
+    """König: a proper d-edge-colouring of the bipartite row/column graph, by alternating paths.
+
+    Returns, per row, colour → column and, per column, colour → row."""
     n = A.shape[0]
     at_row: list[dict[int, int]] = [dict() for _ in range(n)]   # colour → column
     at_col: list[dict[int, int]] = [dict() for _ in range(n)]   # colour → row
@@ -178,8 +180,7 @@ def _edge_colouring(A: sp.csr_matrix, d: int) -> tuple[dict[tuple[int, int], int
                 other = b if colour == a else a
                 at_col[col][other], at_row[row][other] = row, col
         at_row[i][a], at_col[j][a] = j, i
-    colour = {(i, j): c for i in range(n) for c, j in at_row[i].items()}
-    return colour, at_row, at_col
+    return at_row, at_col
 
 
 def _bits(value: int, width: int) -> list[int]:
@@ -227,7 +228,11 @@ def _sparse(prep: PreparedSystem) -> BlockEncoding:
                           list(row_reg) + list(slot) + [a[0]])
         oracle = f"banded (offsets {offsets}, QFT adders)"
     else:
-        colour, at_row, at_col = _edge_colouring(A, d)
+        if N * d > MAX_TABLE_ENTRIES:
+            raise ResourceLimitError(f"table oracles for N = {N}, d = {d} need {N * d} multi-controlled look-up "
+                                     f"entries (limit {MAX_TABLE_ENTRIES}); constant-diagonal banded matrices with "
+                                     f"N = 2ⁿ get arithmetic oracles instead, or use `qlsa estimate` for the cost")
+        at_row, at_col = _edge_colouring(A, d)
         for j in range(N):                   # column oracle: row ⊕= c(j, l)
             for l, i in at_col[j].items():
                 for bit in _bits(i, n):

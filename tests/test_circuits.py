@@ -254,3 +254,10 @@ def test_cli_counts_a_too_large_hhl_instead_of_building_it(tmp_path, capsys):
     t = int(np.ceil(np.log2(10.0 / 1e-2))) + 2
     assert rep["built"].startswith("no") and rep["clock_qubits"] == t
     assert rep["qubits"] == 9 + t + 1 and rep["U_A_calls"] == 2 * (2**t - 1) and "fidelity" not in rep
+
+
+def test_large_unstructured_sparse_matrix_is_refused_clearly():
+    N = 2**13
+    A = sp.diags([np.arange(1.0, N + 1), np.ones(N - 1), np.ones(N - 1)], [0, 1, -1], format="csr")  # not Toeplitz
+    with pytest.raises(ResourceLimitError, match="table oracles"):
+        qlsa.block_encoding(A, "sparse")
