@@ -159,6 +159,11 @@ def _timing(cal: Calibration, cost: BlockEncodingCost, n: int, qubits: int, circ
                        cal.t2_seconds, bool(seconds > cal.t2_seconds), what)
 
 
+def _n_quantum(e: Estimate) -> int:
+    """Dimension the quantum solver works in: 2N for a dilated (non-Hermitian) matrix."""
+    return 2 * e.n if e.dilated else e.n
+
+
 def _term_seconds(e: Estimate, t_query: float, t_prep: float, t_readout: float, terms: TimeTerms) -> dict[str, float]:
     if e.expected_query_count is None:
         return {"queries": math.inf}
@@ -183,7 +188,7 @@ def uniform_projection(e: Estimate, gate_seconds: float, terms: TimeTerms = Time
     """Every gate (and a readout) takes ``gate_seconds``; gates counted by the closed forms."""
     check_gate_time(gate_seconds)
     t_query = e.per_query_gates * gate_seconds
-    t_prep = state_preparation_cost(2 * e.n if e.dilated else e.n).gates * gate_seconds
+    t_prep = state_preparation_cost(_n_quantum(e)).gates * gate_seconds
     t = _term_seconds(e, t_query, t_prep, gate_seconds, terms)
     q = _total(t)
     return Projection(regime or f"{gate_seconds:g} s per gate", gate_seconds, t_query, q, e.classical_seconds,
@@ -199,7 +204,7 @@ def device_projection(e: Estimate, cal: Calibration, terms: TimeTerms = TimeTerm
     timing = e.device_timing
     if terms.readout != "none" and not math.isfinite(cal.readout_seconds):
         raise CalibrationError(f"{cal.backend} has no readout calibration; use the readout model 'none'")
-    sp_cost = state_preparation_cost(2 * e.n if e.dilated else e.n)
+    sp_cost = state_preparation_cost(_n_quantum(e))
     t_prep = sp_cost.two_qubit_gates * cal.median_2q_seconds + (sp_cost.gates - sp_cost.two_qubit_gates) * cal.median_1q_seconds
     t = _term_seconds(e, timing.seconds, t_prep, cal.readout_seconds, terms)
     q = _total(t)
@@ -226,7 +231,7 @@ def break_even_gate_time(e: Estimate, terms: TimeTerms = TimeTerms()) -> float:
     if e.expected_query_count is None:
         return math.nan
     g = sp.Symbol("g", positive=True)
-    counts = _term_seconds(e, e.per_query_gates, state_preparation_cost(2 * e.n if e.dilated else e.n).gates,
+    counts = _term_seconds(e, e.per_query_gates, state_preparation_cost(_n_quantum(e)).gates,
                            1.0, terms)
     expr = _total(counts) * g
     (root,) = sp.solve(sp.Eq(expr, sp.Float(e.classical_seconds)), g)

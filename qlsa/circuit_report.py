@@ -54,7 +54,8 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         b, rep["b"] = _load_b(b_path, A.shape[0])
         prep = prepare_system(A, b, keep_sparse=(encoding == "sparse"))
         jb = JenningsBuilder(prep.matrix, prep.b, epsilon, encoding)
-        qc, plan = jb.build()
+        adiabatic, filt, plan = jb.stages()
+        qc = jb.assemble(adiabatic, filt)
         calls = count_calls(qc, "U_A")
         params = jennings_parameters(plan.kappa, min(epsilon, 0.24))
         q_star = jennings_query_count(plan.alpha, params.kappa, params.epsilon)
@@ -66,8 +67,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
             if qc.num_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"
             else:
-                from .jennings import jennings_state
-                y, p, _ = jennings_state(prep.matrix, prep.b, epsilon, encoding)
+                y, p = jb.simulate(adiabatic, filt)
                 x = prep.solution_part(y)
                 xe = np.linalg.solve(np.asarray(A.toarray() if hasattr(A, "toarray") else A), b)
                 rep.update(fidelity=float(abs(np.vdot(xe, x)) ** 2 / (np.vdot(xe, xe).real * np.vdot(x, x).real)),

@@ -237,13 +237,31 @@ class JenningsBuilder:
     def build(self) -> tuple[QuantumCircuit, JenningsPlan]:
         """The whole circuit: adiabatic stage, heralding measurement of the ancillas, filter."""
         adiabatic, filt, plan = self.stages()
+        return self.assemble(adiabatic, filt), plan
+
+    def assemble(self, adiabatic: QuantumCircuit, filt: QuantumCircuit) -> QuantumCircuit:
+        """One circuit from the two stages, with the herald measurement between them."""
         herald = ClassicalRegister(len(self.ancillas()), "herald")
         qc = adiabatic.copy_empty_like(name="Jennings")
         qc.add_register(herald)
         qc.compose(adiabatic, inplace=True)
         qc.measure(self.ancillas(), herald)
         qc.compose(filt, inplace=True)
-        return qc, plan
+        return qc
+
+    def simulate(self, adiabatic: QuantumCircuit, filt: QuantumCircuit) -> tuple[np.ndarray, float]:
+        """Unnormalised system amplitudes after herald and final post-selection (re = σ = ancillas = 0),
+        and their probability = herald × filter success (qiskit-aer statevector)."""
+        from .simulate import statevector
+
+        n = self.n
+        # qubit order: sys (n), σ, set1, set2, re — herald: ancillas (set1, set2) all zero
+        psi = statevector(adiabatic).reshape(2, 2 ** len(self.ancillas()), 2 ** (n + 1))
+        kept = np.zeros_like(psi)
+        kept[:, 0, :] = psi[:, 0, :]
+        p_herald = float(np.vdot(kept, kept).real)
+        y = statevector(filt, initial=kept.ravel() / math.sqrt(p_herald))[: 2**n] * math.sqrt(p_herald)
+        return y, float(np.vdot(y, y).real)
 
 
 def filter_polynomial(ell: int, delta: float) -> np.ndarray:
@@ -286,22 +304,11 @@ def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:
 
 def jennings_state(A: np.ndarray, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0
                    ) -> tuple[np.ndarray, float, dict]:
-    """Build and simulate (qiskit-aer) the circuit: the adiabatic stage, the herald (ancillas = 0),
-    the filter; post-select re = σ = ancillas = 0. Success = herald × final post-selection."""
-    from .simulate import statevector
-
+    """Build and simulate the circuit (:meth:`JenningsBuilder.simulate`); the state is normalised."""
     jb = JenningsBuilder(A, b, epsilon, encoding, seed)
     adiabatic, filt, plan = jb.stages()
-    n = jb.n
-    # qubit order: sys (n), σ, set1, set2, re — herald: ancillas (set1, set2) all zero
-    psi = statevector(adiabatic).reshape(2, 2 ** len(jb.ancillas()), 2 ** (n + 1))
-    kept = np.zeros_like(psi)
-    kept[:, 0, :] = psi[:, 0, :]
-    p_herald = float(np.vdot(kept, kept).real)
-    y = statevector(filt, initial=kept.ravel() / math.sqrt(p_herald))[: 2**n]
-    p = p_herald * float(np.vdot(y, y).real)
-    y = y * math.sqrt(p_herald)
-    qc, _ = jb.build()
+    y, p = jb.simulate(adiabatic, filt)
+    qc = jb.assemble(adiabatic, filt)
     info = {"kappa": plan.kappa, "alpha": plan.alpha, "adiabatic_points": len(plan.fs),
             "walk_steps": int(sum(plan.walks)), "filter_degree": 2 * plan.filter_half_degree,
             "queries": count_calls(qc, "U_A"), "U_b_calls": count_calls(qc, "U_b"), "qubits": qc.num_qubits,

@@ -92,6 +92,7 @@ def qsvt_state(A: np.ndarray, b: np.ndarray, epsilon: float) -> tuple[np.ndarray
     specs = qml.specs(circuit)()
     resources = specs["resources"] if isinstance(specs, dict) else specs.resources
     info = {"degree": degree, "scale": scale, "kappa": kappa, "angles": len(angles), "qubits": 2 + n,
-            "queries": 2 * degree, "depth": getattr(resources, "depth", None),
-            "gate_counts": dict(getattr(resources, "gate_types", {}))}
+            "queries": 2 * degree, "depth": None,       # default.qubit runs the templates whole: no gate depth
+            "gate_counts": dict(getattr(resources, "gate_types", {})),
+            "gate_counts_level": "PennyLane templates (QSVT, BlockEncode, PCPhase are not decomposed)"}
     return state / math.sqrt(p), p, info

@@ -169,8 +169,8 @@ def test_device_projection_uses_the_transpiled_query(fixed_model):
     dev = projections(e, cal, TimeTerms(False, "none"))[0]
     assert dev.quantum_seconds == pytest.approx(e.expected_query_count * t.seconds)
     assert cal.backend in e.sources["per_query_seconds"]
-    if t.exceeds_t2:
-        assert any("T2" in n for n in e.notes)
+    assert t.exceeds_t2 == (t.seconds > cal.t2_seconds)
+    assert any("T2" in n for n in e.notes) == t.exceeds_t2
 
 
 def test_cli_calibrate(tmp_path, capsys):
