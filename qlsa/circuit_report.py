@@ -49,20 +49,26 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
     elif method == "jennings":
         from estimators import jennings_query_count, jennings_parameters
 
-        from .jennings import JenningsBuilder, count_calls
+        from .jennings import MAX_U_A_CALLS, JenningsBuilder, count_calls
         from .linear_system import prepare_system
         b, rep["b"] = _load_b(b_path, A.shape[0])
         prep = prepare_system(A, b, keep_sparse=(encoding == "sparse"))
         jb = JenningsBuilder(prep.matrix, prep.b, epsilon, encoding)
+        plan = jb.plan()
+        params = jennings_parameters(plan.kappa, min(epsilon, 0.24))
+        q_star = jennings_query_count(plan.alpha, params.kappa, params.epsilon)
+        rep.update(system_qubits=jb.n, kappa=plan.kappa, alpha=plan.alpha, adiabatic_points=len(plan.fs),
+                   walk_steps=sum(plan.walks), filter_degree=2 * plan.filter_half_degree, closed_form_Q_star=q_star)
+        if plan.u_a_calls > MAX_U_A_CALLS:
+            rep.update(built=f"no: {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} an explicit circuit is built "
+                             f"with; counted from the schedule", U_A_calls=plan.u_a_calls,
+                       counted_over_Q_star=plan.u_a_calls / q_star)
+            return rep, text
         adiabatic, filt, plan = jb.stages()
         qc = jb.assemble(adiabatic, filt)
         calls = count_calls(qc, "U_A")
-        params = jennings_parameters(plan.kappa, min(epsilon, 0.24))
-        q_star = jennings_query_count(plan.alpha, params.kappa, params.epsilon)
-        rep.update(system_qubits=jb.n, ancilla_qubits=qc.num_qubits - jb.n, qubits=qc.num_qubits, kappa=plan.kappa,
-                   alpha=plan.alpha, adiabatic_points=len(plan.fs), walk_steps=sum(plan.walks),
-                   filter_degree=2 * plan.filter_half_degree, U_A_calls=calls, U_b_calls=count_calls(qc, "U_b"),
-                   closed_form_Q_star=q_star, counted_over_Q_star=calls / q_star)
+        rep.update(ancilla_qubits=qc.num_qubits - jb.n, qubits=qc.num_qubits, U_A_calls=calls,
+                   U_b_calls=count_calls(qc, "U_b"), counted_over_Q_star=calls / q_star)
         if simulate:
             if qc.num_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"

@@ -18,7 +18,7 @@ An & Lin, ACM TQC 3, 5 (2022)), for Hermitian positive-definite A scaled to Â =
   otherwise mix back in); the success probability includes it.
 - Eigenstate filtering (Lin & Tong, Quantum 4, 361 (2020)): QSVT of U_H(1) with
   R_ℓ(x) = T_ℓ(−1 + 2(x² − Δ²)/(1 − Δ²)) / T_ℓ(−1 − 2Δ²/(1 − Δ²)), Δ = 1/(κα), the smallest ℓ with
-  2e^{−√2ℓΔ} ≤ ε; angles from ``qml.poly_to_angles``; its real part ½(U_Φ + U_{−Φ}) by one more
+  2e^{−√2ℓΔ} ≤ ε; angles from its Chebyshev coefficients (:mod:`qlsa.qsp_angles`); its real part ½(U_Φ + U_{−Φ}) by one more
   qubit that signs every projector phase (the U_H boxes are shared by both signs).
 
 Each U_A or U_A† box is counted (also inside composite boxes): counted calls = 4·Σk_j + 2·2ℓ.
@@ -41,10 +41,11 @@ from estimators import condition_number
 from qlsa.errors import InvalidMatrixError, ResourceLimitError
 
 from .encodings import block_encoding
+from .qsp_angles import qsvt_angles
 
-# Largest monomial coefficient of the filter polynomial handed to poly_to_angles: up to here
-# its root-finding angles reproduce R_ℓ to 1e-8 (κα ≈ 8, degree 34); at degree 48 it fails.
-FILTER_MAX_MONOMIAL = 1e11
+# Largest number of U_A boxes an explicit circuit is built with (κ = 100 at ε = 0.01 needs ≈ 12k);
+# beyond it the schedule (JenningsPlan.u_a_calls) still counts them.
+MAX_U_A_CALLS = 50_000
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,11 @@ class JenningsPlan:
     walks: tuple[int, ...]
     filter_half_degree: int
     seed: int
+
+    @property
+    def u_a_calls(self) -> int:
+        """U_A and U_A† boxes the circuit holds: 2 per U_H, 2 U_H per walk step, 2ℓ U_H in the filter."""
+        return 4 * sum(self.walks) + 2 * 2 * self.filter_half_degree
 
 
 def _reflect_zero(qc: QuantumCircuit, qubits: list) -> None:
@@ -224,6 +230,10 @@ class JenningsBuilder:
         the run continues only on all-zero (heralded: the walks leave the non-null components
         partly outside the block, where the filter's off-diagonal blocks would mix them back)."""
         plan = self.plan()
+        if plan.u_a_calls > MAX_U_A_CALLS:
+            raise ResourceLimitError(f"the Jennings circuit for κ = {plan.kappa:.3g}, α = {plan.alpha:.3g}, ε = {plan.epsilon:g} "
+                                     f"would hold {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} this builder "
+                                     f"emits; JenningsBuilder.plan() and `qlsa estimate` still count it")
         phases = filter_phases(plan.filter_half_degree, 1 / (plan.kappa * plan.alpha))
         adiabatic = QuantumCircuit(*self._registers(), self.ctrl, name="adiabatic")
         adiabatic.append(self.u_b, self.sys)
@@ -265,25 +275,18 @@ class JenningsBuilder:
 
 
 def filter_polynomial(ell: int, delta: float) -> np.ndarray:
-    """Monomial coefficients of Lin–Tong's R_ℓ(x; Δ) (even, degree 2ℓ, R(0) = 1, |R| ≤ 1 on [−1, 1])."""
-    g = np.polynomial.Polynomial([-1 - 2 * delta**2 / (1 - delta**2), 0, 2 / (1 - delta**2)])
+    """Chebyshev coefficients of Lin–Tong's R_ℓ(x; Δ) (even, degree 2ℓ, R(0) = 1, |R| ≤ 1 on [−1, 1]),
+    interpolated at 2ℓ+1 Chebyshev points (exact for a degree-2ℓ polynomial up to rounding)."""
     t = C.Chebyshev.basis(ell)
-    coef = np.polynomial.Polynomial(C.cheb2poly(t.coef))(g).coef      # T_ℓ(g(x)) in monomials
-    return coef / C.chebval(-1 - 2 * delta**2 / (1 - delta**2), t.coef)
+    shift = -1 - 2 * delta**2 / (1 - delta**2)
+    coef = C.chebinterpolate(lambda x: t(shift + 2 * x**2 / (1 - delta**2)) / t(shift), 2 * ell)
+    coef[1::2] = 0.0                                                  # exact parity
+    return coef
 
 
 def filter_phases(ell: int, delta: float) -> np.ndarray:
-    """QSVT angles of R_ℓ from ``qml.poly_to_angles``; refused where monomials lose precision."""
-    import pennylane as qml
-
-    coef = filter_polynomial(ell, delta) * (1 - 1e-9)
-    if np.max(np.abs(coef)) > FILTER_MAX_MONOMIAL:
-        raise ResourceLimitError(f"the eigenstate filter needs degree {2 * ell} (κα = {1 / delta:.3g}); its monomial "
-                                 f"coefficients exceed double precision for qml.poly_to_angles; raise ε or lower κ")
-    try:   # root-finding takes milliseconds; on odd polynomials PennyLane 0.45's version raises ValueError
-        return np.asarray(qml.poly_to_angles(coef, "QSVT", angle_solver="root-finding"))
-    except ValueError:
-        return np.asarray(qml.poly_to_angles(coef, "QSVT", angle_solver="iterative"))
+    """QSVT angles of (1 − 10⁻⁹)·R_ℓ (strictly inside |f| < 1, as QSP needs)."""
+    return qsvt_angles(filter_polynomial(ell, delta) * (1 - 1e-9))
 
 
 def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:

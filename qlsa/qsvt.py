@@ -1,4 +1,4 @@
-"""QSVT matrix inversion through PennyLane (``qml.QSVT`` with angles from ``qml.poly_to_angles``).
+"""QSVT matrix inversion through PennyLane (``qml.QSVT``, ``qml.BlockEncode``, ``qml.PCPhase``).
 
 Polynomial: on the spectrum of Â = A/‖A‖₂ (|x| ∈ [1/κ, 1]) an odd polynomial p with
 |x·p(x) − 1| ≤ ε there, and |p| ≤ 1 on [−1, 1] after scaling. It is the weighted
@@ -12,9 +12,10 @@ QSVT with real angles leaves P(Â) + i·Q(Â) in the top-left block; the real pa
 taken with one more qubit: ½(U_Φ + U_{−Φ}) by a Hadamard-controlled pair (U_{−Φ} is the
 complex conjugate of U_Φ for a real block-encoding).
 
-Limit: ``poly_to_angles`` takes monomial coefficients, whose size grows like 2^D; past
-about 10⁹ (D ≈ 35) they no longer carry the polynomial in double precision, so larger
-κ/ε are refused with a clear message (κ ≤ 4 at ε = 0.05 fits).
+Angles: :func:`qlsa.qsp_angles.qsvt_angles` solves the symmetric-QSP phases from the
+Chebyshev coefficients by Newton's method and converts them with ``qml.transform_angles``.
+``qml.poly_to_angles`` takes monomial coefficients, which grow like 2^D and carry no
+precision past D ≈ 40 (κ ≈ 5 at ε = 0.05); the Chebyshev route reaches D = MAX_DEGREE.
 """
 
 from __future__ import annotations
@@ -25,19 +26,20 @@ import numpy as np
 from numpy.polynomial import chebyshev as C
 
 from qlsa.errors import ResourceLimitError
+from qlsa.qsp_angles import qsvt_angles
 
-MAX_MONOMIAL = 1e9
+MAX_DEGREE = 301
 
 
 def inverse_polynomial(kappa: float, epsilon: float) -> tuple[np.ndarray, float, int]:
-    """Monomial coefficients of s·p(x) ≈ s/x on ±[1/κ, 1], the scale s and the degree D."""
+    """Chebyshev coefficients of s·p(x) ≈ s/x on ±[1/κ, 1], the scale s and the degree D."""
     beta = math.ceil(kappa**2 * math.log(kappa / epsilon))
     xs = np.cos(np.linspace(0, math.pi, 4001))                       # Chebyshev–Lobatto grid on [−1, 1]
     with np.errstate(divide="ignore", invalid="ignore"):
         h = np.where(xs != 0, (1 - (1 - xs**2) ** beta) / np.where(xs != 0, xs, 1.0), 0.0)
     band = np.abs(xs) >= 1 / kappa
     weight = np.where(band, np.abs(xs), 0.3 / kappa)                  # relative error on the band
-    for degree in range(1, 302, 2):
+    for degree in range(1, MAX_DEGREE + 1, 2):
         odd = np.arange(1, degree + 1, 2)
         V = C.chebvander(xs, degree)[:, odd]
         c_odd, *_ = np.linalg.lstsq(V * weight[:, None], h * weight, rcond=None)
@@ -46,13 +48,9 @@ def inverse_polynomial(kappa: float, epsilon: float) -> tuple[np.ndarray, float,
         p = C.chebval(xs, coef)
         if np.max(np.abs(p[band] * xs[band] - 1)) <= epsilon:
             scale = 1 / (1.01 * np.max(np.abs(p)))
-            mono = C.cheb2poly(coef * scale)
-            if np.max(np.abs(mono)) > MAX_MONOMIAL:
-                break
-            return mono, float(scale), degree
-    raise ResourceLimitError(f"QSVT inversion for κ = {kappa:.3g}, ε = {epsilon:g} needs a polynomial whose monomial "
-                             f"coefficients exceed double precision (qml.poly_to_angles takes monomials); use "
-                             f"κ ≤ 4 at ε = 0.05, or method 'hhl'")
+            return coef * scale, float(scale), degree
+    raise ResourceLimitError(f"QSVT inversion for κ = {kappa:.3g}, ε = {epsilon:g} needs a polynomial of degree above "
+                             f"{MAX_DEGREE} (D = O(κ·log(κ/ε))); raise ε, or use method 'hhl'")
 
 
 def qsvt_state(A: np.ndarray, b: np.ndarray, epsilon: float) -> tuple[np.ndarray, float, dict]:
@@ -67,7 +65,7 @@ def qsvt_state(A: np.ndarray, b: np.ndarray, epsilon: float) -> tuple[np.ndarray
     s = np.linalg.svd(Ahat, compute_uv=False)
     kappa = float(s[0] / s[-1])
     poly, scale, degree = inverse_polynomial(kappa, epsilon)
-    angles = qml.poly_to_angles(poly, "QSVT", angle_solver="iterative")   # root-finding raises on odd polys
+    angles = qsvt_angles(poly)
     N = A.shape[0]
     n = int(round(math.log2(N)))
     ctrl, anc, sys = 0, 1, list(range(2, 2 + n))

@@ -112,26 +112,54 @@ def test_hhl_indefinite_and_non_symmetric():
     assert r.fidelity >= 0.99 and r.state.shape == (2,)
 
 
-@pytest.mark.parametrize("n", [2, 4])
-def test_qsvt_fidelity(n):
-    A, b = _spd(n, 4, n), RNG.standard_normal(n)
+@pytest.mark.parametrize("n", [2, 4, 8])
+def test_qsvt_fidelity_at_kappa_10(n):
+    A, b = _spd(n, 10, n), RNG.standard_normal(n)
     r = qlsa.solve(A, b, "qsvt", epsilon=0.05)
     assert r.fidelity >= 0.99 and r.queries == 2 * r.parameters["degree"]
-    p = r.parameters
-    assert p["degree"] % 2 == 1
+    assert r.parameters["kappa"] == pytest.approx(10, rel=1e-9) and r.parameters["degree"] % 2 == 1
 
 
 def test_qsvt_polynomial_meets_its_error_on_the_band():
-    from numpy.polynomial import polynomial as P
+    from numpy.polynomial import chebyshev as C
 
+    from qlsa.qsvt import MAX_DEGREE, inverse_polynomial
+    coef, scale, degree = inverse_polynomial(10.0, 0.05)
+    x = np.concatenate([np.linspace(0.1, 1, 400), -np.linspace(0.1, 1, 400)])
+    assert np.max(np.abs(C.chebval(x, coef) * x / scale - 1)) <= 0.05 + 1e-9
+    assert np.max(np.abs(C.chebval(np.linspace(-1, 1, 2001), coef))) <= 1
+    assert np.all(coef[0::2] == 0) and degree == len(coef) - 1                # odd
+    with pytest.raises(ResourceLimitError, match=f"above {MAX_DEGREE}"):
+        inverse_polynomial(300.0, 1e-3)
+
+
+@pytest.mark.parametrize("coef", [[0.0, 0.5, 0.0, -0.2], [0.3, 0.0, -0.4, 0.0, 0.1]])
+def test_qsp_phases_realise_the_polynomial_in_pennylane(coef):
+    """Angles from the Chebyshev-basis Newton solve, run through qml.QSVT, give P(x) in the corner."""
+    import pennylane as qml
+    from numpy.polynomial import chebyshev as C
+
+    from qlsa.qsp_angles import qsvt_angles
+    angles = qsvt_angles(coef)
+    for x in (-0.8, 0.1, 0.55):
+        u = qml.matrix(qml.QSVT(qml.BlockEncode(np.array([[x]]), wires=[0]),
+                                [qml.PCPhase(a, dim=1, wires=[0]) for a in angles]))
+        assert u[0, 0].real == pytest.approx(C.chebval(x, coef), abs=1e-12)
+
+
+def test_qsp_phases_reach_high_degree_and_refuse_bad_polynomials():
+    from numpy.polynomial import chebyshev as C
+
+    from qlsa.qsp_angles import qsp_phases, qsp_response
     from qlsa.qsvt import inverse_polynomial
-    coef, scale, degree = inverse_polynomial(3.0, 0.05)
-    x = np.concatenate([np.linspace(1 / 3, 1, 400), -np.linspace(1 / 3, 1, 400)])
-    assert np.max(np.abs(P.polyval(x, coef) * x / scale - 1)) <= 0.05 + 1e-9
-    assert np.max(np.abs(P.polyval(np.linspace(-1, 1, 2001), coef))) <= 1
-    assert np.all(coef[0::2] == 0)                                          # odd
-    with pytest.raises(ResourceLimitError, match="double precision"):
-        inverse_polynomial(50.0, 1e-3)
+    coef, _, degree = inverse_polynomial(20.0, 0.01)                        # degree ≈ 200: monomials ≈ 1e60
+    x = np.linspace(-1, 1, 3001)
+    assert degree > 150
+    assert np.max(np.abs(qsp_response(qsp_phases(coef), x) - C.chebval(x, coef))) <= 1e-10
+    with pytest.raises(ValueError, match="parity"):
+        qsp_phases([0.1, 0.2])
+    with pytest.raises(ValueError, match="< 1"):
+        qsp_phases([0.0, 1.2])
 
 
 def test_noisy_hhl_from_a_calibration_snapshot():
@@ -205,7 +233,7 @@ def _an_lin_h(Ahat, b, f):
 
 
 def test_jennings_blocks_against_numpy():
-    from numpy.polynomial import polynomial as P
+    from numpy.polynomial import chebyshev as C
     from qiskit.quantum_info import Operator
 
     from qlsa.jennings import JenningsBuilder, filter_phases, filter_polynomial
@@ -218,18 +246,18 @@ def test_jennings_blocks_against_numpy():
         np.testing.assert_allclose(Operator(jb.u_h(f, dagger=True)).data[:4, :4], _an_lin_h(Ahat, b, f).T / lam,
                                    atol=1e-10)
     coef = filter_polynomial(3, 0.3)
-    assert P.polyval(0.0, coef) == pytest.approx(1.0)
-    assert np.max(np.abs(P.polyval(np.linspace(-1, 1, 2001), coef))) <= 1 + 1e-12
+    assert C.chebval(0.0, coef) == pytest.approx(1.0)
+    assert np.max(np.abs(C.chebval(np.linspace(-1, 1, 2001), coef))) <= 1 + 1e-12
     H = _an_lin_h(Ahat, b, 1.0) / jb.alpha
     w, V = np.linalg.eigh(H)
-    R = (V * P.polyval(w, coef)) @ V.T
+    R = (V * C.chebval(w, coef)) @ V.T
     np.testing.assert_allclose(Operator(jb.filter_qsvt(filter_phases(3, 0.3))).data[:4, :4], R, atol=1e-6)
 
 
-@pytest.mark.parametrize("n", [2, 4])
-def test_jennings_prepares_the_solution_within_q_star(n):
+@pytest.mark.parametrize("n, kappa", [(2, 4), (4, 4), (2, 10)])
+def test_jennings_prepares_the_solution_within_q_star(n, kappa):
     from estimators import jennings_query_count
-    A, b = _spd(n, 4, 1), np.random.default_rng(2).standard_normal(n)
+    A, b = _spd(n, kappa, 1), np.random.default_rng(2).standard_normal(n)
     r = qlsa.solve(A, b, "jennings", epsilon=0.1)
     assert r.fidelity >= 0.9 and 0 < r.success_probability <= 1
     p = r.parameters
@@ -241,8 +269,17 @@ def test_jennings_prepares_the_solution_within_q_star(n):
 def test_jennings_refuses_what_it_cannot_do():
     with pytest.raises(InvalidMatrixError, match="positive-definite"):
         qlsa.solve(np.diag([1.0, -0.5]), np.ones(2), "jennings")
-    with pytest.raises(ResourceLimitError, match="filter"):
-        qlsa.solve(np.diag([1.0, 0.01]), np.ones(2), "jennings", epsilon=0.01)
+    with pytest.raises(ResourceLimitError, match="U_A calls, above the 50000"):
+        qlsa.solve(np.diag([1.0, 1e-3]), np.ones(2), "jennings", epsilon=0.01)
+
+
+def test_cli_counts_a_too_long_jennings_circuit_from_its_schedule(tmp_path, capsys):
+    from qlsa.jennings import MAX_U_A_CALLS
+    np.save(tmp_path / "a.npy", np.diag([1.0, 1e-3]))
+    assert main(["circuit", "jennings", str(tmp_path / "a.npy"), "--simulate", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["built"].startswith("no") and rep["U_A_calls"] > MAX_U_A_CALLS and "fidelity" not in rep
+    assert rep["kappa"] == pytest.approx(1e3)
 
 
 def test_cli_counts_a_too_large_hhl_instead_of_building_it(tmp_path, capsys):
