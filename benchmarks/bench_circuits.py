@@ -17,7 +17,7 @@ import scipy.sparse as sp
 
 from .runner import BenchRow, benchmark, best_of
 
-_SETTINGS = {"hhl": (10.0, 1e-2), "qsvt": (4.0, 0.05), "jennings": (4.0, 0.1)}
+_SETTINGS = {"hhl": (10.0, 1e-2), "qsvt": (10.0, 0.05), "jennings": (4.0, 0.1)}
 
 
 def _spd(n: int, kappa: float, seed: int = 0) -> np.ndarray:

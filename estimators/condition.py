@@ -39,6 +39,7 @@ METHODS: tuple[str, ...] = ("auto", "exact", "lanczos", "shift-invert", "lobpcg-
 
 EXACT_MAX_N = 1500
 _EPS = np.finfo(np.float64).eps
+_EPS32 = float(np.finfo(np.float32).eps)
 
 
 @dataclass(frozen=True)
@@ -75,35 +76,49 @@ class ConditionEstimate:
 
 
 def condition_number(matrix: Matrix, method: Method = "auto", tol: float = 0.02,
-                     seed: int = 0, exact_max_n: int = EXACT_MAX_N) -> ConditionEstimate:
+                     seed: int = 0, exact_max_n: int = EXACT_MAX_N, hermitian: bool | None = None
+                     ) -> ConditionEstimate:
     """Estimate κ₂ of a square matrix by ``method`` to relative accuracy ``tol``;
-    ``auto`` is exact up to ``exact_max_n`` and iterative beyond."""
+    ``auto`` is exact up to ``exact_max_n`` and iterative beyond. ``hermitian`` skips the
+    symmetry probe when the caller already knows."""
     if method not in METHODS:
         raise InvalidParameterError(f"unknown condition-number method {method!r}; choose one of {', '.join(METHODS)}")
     if not 0 < tol < 1:
         raise InvalidParameterError(f"tol must lie in (0, 1), got {tol}")
     A = as_matrix(matrix)
     n = A.shape[0]
-    hermitian = is_hermitian(A)
+    hermitian = is_hermitian(A) if hermitian is None else hermitian
     if method == "exact" or (method == "auto" and n <= exact_max_n):
         return _exact(A, hermitian)
     if method == "merikoski":
         return merikoski_bound(A, hermitian)
+    op = _single_precision(A)
     if method == "shift-invert":
-        return _shift_invert(A, hermitian, _lanczos_bounds(A, hermitian, 60, tol, seed), tol, seed)
+        return _shift_invert(A, hermitian, _lanczos_bounds(A, op, hermitian, 60, tol, seed), tol, seed, op)
     if method == "lobpcg-amg":
-        return _lobpcg_amg(A, _lanczos_bounds(A, hermitian, 300, tol, seed), tol, seed)
-    est = _lanczos_bounds(A, hermitian, 400 if method == "lanczos" else _auto_steps(A), tol, seed)
+        return _lobpcg_amg(A, _lanczos_bounds(A, op, hermitian, 300, tol, seed), tol, seed)
+    est = _lanczos_bounds(A, op, hermitian, 400 if method == "lanczos" else _auto_steps(A), tol, seed)
     if method == "lanczos" or est.rel_error <= tol:
         return est
     if hermitian and est.definite is not False and sp.issparse(A) and n > 50_000:
         return _lobpcg_amg(A, est, tol, seed)
-    return _shift_invert(A, hermitian, est, tol, seed)
+    return _shift_invert(A, hermitian, est, tol, seed, op)
 
 
 def _auto_steps(A: Matrix) -> int:
-    # Dense: stop where Lanczos stops beating a factorisation (~n/40 matvecs ≈ n³/3 flops).
-    return max(30, min(200, A.shape[0] // 20)) if not sp.issparse(A) else 300
+    """Lanczos steps before ``auto`` factorises instead. Dense: a step is one pass over the
+    f32 copy (n²·4 bytes, memory-bound; 1.9 ms at n = 4000 on 2 cores) and an f32 Cholesky
+    n³/3 flops (0.19 s there), so n/160 steps cost about a quarter of the factorisation —
+    enough for Hessian-like spectra (an isolated cluster at λ_min: 12–16 steps at κ = 10³)."""
+    return max(24, min(200, A.shape[0] // 160)) if not sp.issparse(A) else 300
+
+
+def _single_precision(A: Matrix) -> np.ndarray | None:
+    """An f32 copy of a large real dense A for memory-bound matvecs, or None."""
+    big = not sp.issparse(A) and not np.iscomplexobj(A) and A.shape[0] >= 2000
+    if not big or float(np.max(np.abs(A[:: max(1, A.shape[0] // 64)]))) > 1e30:   # f32 range (sampled rows)
+        return None
+    return A.astype(np.float32)
 
 
 # ---------------------------------------------------------------------------- exact
@@ -143,11 +158,12 @@ class _Ritz:
 
 
 def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: np.dtype,
-                     max_steps: int, tol: float, seed: int = 0, stop_ratio: float = math.inf) -> _Ritz:
+                     max_steps: int, tol: float, seed: int = 0, stop_ratio: float = math.inf,
+                     top_only: bool = False) -> _Ritz:
     """Extreme eigenvalues of a Hermitian operator by Lanczos without reorthogonalisation.
 
     Returns the extreme Ritz values and their error estimates min(r, r²/gap); stops when
-    both relative errors are below ``tol``/2, when θ_max/θ_min exceeds ``stop_ratio`` (the
+    both relative errors (only the top one with ``top_only``) are below ``tol``/2, when θ_max/θ_min exceeds ``stop_ratio`` (the
     ratio is already a lower bound beyond what the arithmetic resolves), or after ``max_steps``.
     """
     rng = np.random.default_rng(seed)
@@ -170,7 +186,8 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
             scale = max(abs(ritz.lo), abs(ritz.hi))
             if ritz.lo > 0 and ritz.hi / ritz.lo > stop_ratio:
                 return ritz
-            if beta <= _EPS * scale or (ritz.err_lo <= tol / 2 * abs(ritz.lo) and ritz.err_hi <= tol / 2 * abs(ritz.hi)):
+            lo_done = top_only or ritz.err_lo <= tol / 2 * abs(ritz.lo)
+            if beta <= _EPS * scale or (lo_done and ritz.err_hi <= tol / 2 * abs(ritz.hi)):
                 return ritz
         if beta == 0.0:
             break
@@ -193,10 +210,11 @@ def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int)
     return _Ritz(float(theta[0]), float(theta[-1]), err(0, 1), err(m - 1, m - 2), m)
 
 
-def _lanczos_bounds(A: Matrix, hermitian: bool, max_steps: int, tol: float, seed: int) -> ConditionEstimate:
+def _lanczos_bounds(A: Matrix, op32: np.ndarray | None, hermitian: bool, max_steps: int, tol: float,
+                    seed: int) -> ConditionEstimate:
     n = A.shape[0]
-    use_f32 = not sp.issparse(A) and not np.iscomplexobj(A) and n >= 2000
-    op = A.astype(np.float32) if use_f32 else A
+    use_f32 = op32 is not None
+    op = op32 if use_f32 else A
     dtype = np.float32 if use_f32 else A.dtype
     # f32 resolves λ_min only to ≈ √n·ε₃₂·‖A‖: beyond κ = tol/(√n·ε₃₂) hand over to shift-invert
     stop_ratio = tol / (math.sqrt(n) * float(np.finfo(np.float32).eps)) if use_f32 else math.inf
@@ -209,8 +227,7 @@ def _lanczos_bounds(A: Matrix, hermitian: bool, max_steps: int, tol: float, seed
         smax, smin = r.hi, r.lo
         rel_hi, rel_lo = r.err_hi / r.hi, r.err_lo / r.lo
     else:
-        opH = op.conj().T
-        r = lanczos_extremes(lambda x: opH @ (op @ x), n, dtype, max_steps, tol, seed, stop_ratio**2)
+        r = lanczos_extremes(lambda x: np.conj(np.conj(op @ x) @ op), n, dtype, max_steps, tol, seed, stop_ratio**2)
         smax, smin = math.sqrt(max(r.hi, 0.0)), math.sqrt(max(r.lo, 0.0))
         rel_hi = r.err_hi / max(r.hi, 1e-300) / 2
         rel_lo = r.err_lo / max(r.lo, 1e-300) / 2 if r.lo > 0 else math.inf
@@ -222,10 +239,17 @@ def _lanczos_bounds(A: Matrix, hermitian: bool, max_steps: int, tol: float, seed
 
 
 # ---------------------------------------------------------------------------- refinement
-def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float, seed: int) -> ConditionEstimate:
-    """λ_min from Lanczos on A⁻¹ after one factorisation; σ_max from the Lanczos run ``top``."""
+def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float, seed: int,
+                  op32: np.ndarray | None = None) -> ConditionEstimate:
+    """λ_min from Lanczos on A⁻¹ after one factorisation; σ_max from the Lanczos run ``top``.
+
+    A Hermitian dense A is factorised in f32 (half the flops) when the f32 copy resolves λ_min
+    to tol/4: the rounding A → fl₃₂(A) moves λ_min by ≲ √n·ε₃₂·‖A‖₂ (random rounding), i.e.
+    by a relative √n·ε₃₂·κ, which is added to the error; otherwise in f64.
+    """
     n = A.shape[0]
     definite: bool | None = None
+    floor = 0.0
     try:
         if sp.issparse(A):
             lu = spla.splu(sp.csc_matrix(A))
@@ -233,11 +257,20 @@ def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float
             solve_h = lambda x: lu.solve(x, trans="H")  # noqa: E731
             definite = None
         elif hermitian:
-            try:
-                c = sla.cho_factor(A, check_finite=False)
-                solve = solve_h = lambda x: sla.cho_solve(c, x, check_finite=False)  # noqa: E731
+            single = op32 is not None and math.sqrt(n) * _EPS32 * top.kappa * 4 <= tol
+            try:   # the f32 copy is not needed after this: factorise it in place
+                U, _ = sla.cho_factor(op32 if single else A, overwrite_a=single, check_finite=False)
+
+                def solve(x: np.ndarray) -> np.ndarray:   # two triangular solves (potrs is slower on one vector)
+                    y = sla.solve_triangular(U, x, trans="C", check_finite=False)
+                    return sla.solve_triangular(U, y, check_finite=False)
+
+                solve_h = solve
                 definite = True
+                floor = math.sqrt(n) * _EPS32 if single else 0.0
             except sla.LinAlgError:
+                if single:                                    # not definite in f32: decide in f64
+                    return _shift_invert(A, hermitian, top, tol, seed, None)
                 lu_ = sla.lu_factor(A, check_finite=False)
                 solve = lambda x: sla.lu_solve(lu_, x, check_finite=False)  # noqa: E731
                 solve_h = lambda x: sla.lu_solve(lu_, x, trans=2, check_finite=False)  # noqa: E731
@@ -251,7 +284,8 @@ def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float
                                  "factorisation failed: matrix is singular")
     with np.errstate(all="ignore"):
         if hermitian and definite is not False:
-            r = lanczos_extremes(solve, n, A.dtype, 60, tol, seed + 1)
+            r = lanczos_extremes(solve, n, np.float32 if floor else A.dtype, 60, tol, seed + 1,
+                                 top_only=definite is True)
             inv_max, inv_rel = r.hi, r.err_hi / r.hi if r.hi > 0 else math.inf
             smin = 1.0 / inv_max if inv_max > 0 else 0.0
             if definite is None:  # sparse LU: Lanczos on A⁻¹ with θ_min < 0 reveals indefiniteness
@@ -267,11 +301,15 @@ def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float
     if not np.isfinite(smin) or smin == 0.0:
         return ConditionEstimate(math.inf, top.sigma_max, 0.0, "shift-invert", "estimate", 0.0, False, top.steps,
                                  "factorisation hit a zero pivot: matrix is singular")
+    rounding = floor * top.sigma_max / smin                  # √n·ε₃₂·κ for the f32 factorisation
+    if rounding * 4 > tol:                                    # κ came out larger than Lanczos suggested
+        return _shift_invert(A, hermitian, top, tol, seed, None)
     top_rel = top.rel_error if math.isfinite(top.rel_error) else tol
-    # the Lanczos λ_max part carries no f32 floor once λ_min comes from the f64 factorisation
+    # the Lanczos λ_max part carries no f32 floor of its own: λ_min comes from the factorisation
     smax_rel = min(top_rel, tol)
-    return _finish(top.sigma_max, smin, f"{top.method}+shift-invert", "estimate", smax_rel + inv_rel,
-                   definite, top.steps + r.steps)
+    label = f"{top.method}+shift-invert{'-f32' if floor else ''}"
+    return _finish(top.sigma_max, smin, label, "estimate", smax_rel + inv_rel + rounding, definite,
+                   top.steps + r.steps)
 
 
 def _lobpcg_amg(A: Matrix, top: ConditionEstimate, tol: float, seed: int) -> ConditionEstimate:

@@ -103,7 +103,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     check_estimate_parameters(epsilon, gate_time, encoding, kappa_method)
     A = as_matrix(matrix)
     props = matrix_properties(A)
-    cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol)
+    cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, hermitian=props.hermitian)
     notes: list[str] = []
     sources = {
         "sparsity": "count of non-zeros per row (max)",

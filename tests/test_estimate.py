@@ -95,6 +95,17 @@ def test_bad_matrices_raise(bad, match):
         as_matrix(bad)
 
 
+def test_huge_finite_entries_are_accepted_and_complex_norm_max_is_the_modulus():
+    big = np.full((3, 3), 1e308)                     # the sum overflows; every entry is finite
+    assert as_matrix(big)[0, 0] == 1e308
+    with pytest.raises(InvalidMatrixError, match="1 NaN/Inf"):
+        as_matrix(np.array([[1e308, 1e308], [np.inf, 1.0]]))
+    from estimators.properties import matrix_properties
+    c = np.array([[2.0, 3 + 4j], [3 - 4j, 1.0]])
+    p = matrix_properties(as_matrix(c))
+    assert p.norm_max == pytest.approx(5.0) and p.hermitian and p.sparsity == 2 and p.nnz == 4
+
+
 def test_torch_sparse_and_files_roundtrip(tmp_path):
     a = spd_with_spectrum(np.linspace(1, 2, 6))
     assert np.allclose(as_matrix(torch.tensor(a, dtype=torch.float32)), a, atol=1e-6)
