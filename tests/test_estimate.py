@@ -106,6 +106,26 @@ def test_huge_finite_entries_are_accepted_and_complex_norm_max_is_the_modulus():
     assert p.norm_max == pytest.approx(5.0) and p.hermitian and p.sparsity == 2 and p.nnz == 4
 
 
+def test_threaded_dense_properties_match_numpy():
+    """The one-pass panel scan (threaded at this size) against plain NumPy."""
+    from estimators.properties import matrix_properties
+    rng = np.random.default_rng(5)
+    n = 1100                                                 # n² ≥ 2²⁰: split across threads
+    a = rng.standard_normal((n, n))
+    a = a + a.T
+    a[700, 3:40] = 0.0                                       # zeros inside one panel only
+    a[3:40, 700] = 0.0
+    a[1000, 1000] = -50.0
+    p = matrix_properties(a)
+    row = np.count_nonzero(a, axis=1)
+    assert (p.n, p.nnz, p.sparsity, p.norm_max, p.hermitian) == (n, row.sum(), row.max(), 50.0, True)
+    b = a.copy()
+    b[1, 2] += 1e-6                                          # 1e-6 asymmetry: above the 1e-10 probe tolerance
+    assert not matrix_properties(b).hermitian
+    b[900, 5] = np.nan
+    assert np.isnan(matrix_properties(b).norm_max)
+
+
 def test_torch_sparse_and_files_roundtrip(tmp_path):
     a = spd_with_spectrum(np.linspace(1, 2, 6))
     assert np.allclose(as_matrix(torch.tensor(a, dtype=torch.float32)), a, atol=1e-6)
