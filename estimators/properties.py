@@ -67,7 +67,7 @@ def matrix_properties(A: Matrix, rtol: float = SYMMETRY_RTOL, seed: int = 0) -> 
         parts = list(pool.map(part, cuts[:-1], cuts[1:]))
     counts = np.concatenate([p[2] for p in parts])
     hermitian = _probe_says_hermitian(np.concatenate([p[0] for p in parts]), sum(p[1] for p in parts), rtol)
-    return MatrixProperties(n, int(counts.sum()), int(counts.max()), max(p[3] for p in parts), hermitian)
+    return MatrixProperties(n, int(counts.sum()), int(counts.max()), float(np.max([p[3] for p in parts])), hermitian)
 
 
 def is_hermitian(A: Matrix, rtol: float = SYMMETRY_RTOL, seed: int = 0) -> bool:
