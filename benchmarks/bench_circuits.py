@@ -51,6 +51,8 @@ def _banded(N: int) -> sp.csr_matrix:
 def circuit_build_large() -> list[BenchRow]:
     import qlsa
     from qlsa.jennings import JenningsBuilder, count_calls
+    from qlsa.qsp_angles import qsvt_angles
+    qsvt_angles([0.0, 0.5])          # import PennyLane (≈ 2 s, once per process) outside the timings
     rows = []
     base = {}
     for kind in ("sparse", "jennings"):

@@ -301,8 +301,12 @@ def filter_phases(ell: int, delta: float) -> np.ndarray:
     return qsvt_angles(filter_polynomial(ell, delta) * (1 - 1e-9))
 
 
+_LEAVES = ("U_A", "U_A_dg", "U_b", "U_b_dg", "unitary", "state_preparation", "isometry")
+
+
 def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:
-    """Oracle boxes ``name`` or ``name``† in ``qc``, also inside composite and controlled gates."""
+    """Oracle boxes ``name`` or ``name``† in ``qc``, also inside composite and controlled gates
+    (oracle boxes and state preparations are leaves: their definitions are not synthesised)."""
     names = (name, f"{name}_dg")
     total = 0
     for inst in qc.data:
@@ -311,8 +315,10 @@ def count_calls(qc: QuantumCircuit, name: str = "U_A") -> int:
         if op.name in names or (base is not None and base.name in names):
             total += 1
             continue
+        if op.name in _LEAVES or (base is not None and base.name in _LEAVES):
+            continue
         inner = base.definition if base is not None else op.definition
-        if inner is not None and op.name not in ("unitary",):
+        if inner is not None:
             total += count_calls(inner, name)
     return total
 
