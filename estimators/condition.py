@@ -114,11 +114,16 @@ def _auto_steps(A: Matrix) -> int:
 
 
 def _single_precision(A: Matrix) -> np.ndarray | None:
-    """An f32 copy of a large real dense A for memory-bound matvecs, or None."""
-    big = not sp.issparse(A) and not np.iscomplexobj(A) and A.shape[0] >= 2000
-    if not big or float(np.max(np.abs(A[:: max(1, A.shape[0] // 64)]))) > 1e30:   # f32 range (sampled rows)
+    """An f32 copy of a large real dense A for memory-bound matvecs, or None when A is small,
+    complex, or its sampled rows leave the f32 normal range with margin (1e-30 … 1e30); an
+    unsampled entry that overflows shows as a non-finite Ritz value and sends Lanczos to f64."""
+    if sp.issparse(A) or np.iscomplexobj(A) or A.shape[0] < 2000:
         return None
-    return A.astype(np.float32)
+    sampled = float(np.max(np.abs(A[:: max(1, A.shape[0] // 64)])))
+    if not 1e-30 <= sampled <= 1e30:
+        return None
+    with np.errstate(over="ignore"):
+        return A.astype(np.float32)
 
 
 # ---------------------------------------------------------------------------- exact
@@ -162,9 +167,11 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
                      top_only: bool = False) -> _Ritz:
     """Extreme eigenvalues of a Hermitian operator by Lanczos without reorthogonalisation.
 
-    Returns the extreme Ritz values and their error estimates min(r, r²/gap); stops when
-    both relative errors (only the top one with ``top_only``) are below ``tol``/2, when θ_max/θ_min exceeds ``stop_ratio`` (the
-    ratio is already a lower bound beyond what the arithmetic resolves), or after ``max_steps``.
+    Returns the extreme Ritz values and their error estimates min(r, r²/gap) (NaN values if
+    the operator overflowed); stops when
+    both relative errors (only the top one with ``top_only``) are below ``tol``/2, when
+    θ_max/θ_min exceeds ``stop_ratio`` (the ratio is already a lower bound beyond what the
+    arithmetic resolves), or after ``max_steps``.
     """
     rng = np.random.default_rng(seed)
     v = rng.standard_normal(n).astype(dtype)
@@ -175,12 +182,15 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
     beta = 0.0
     ritz = _Ritz(0.0, 0.0, math.inf, math.inf, 0)
     for k in range(1, min(max_steps, n) + 1):
-        w = matvec(v)
-        alpha = float(np.vdot(v, w).real)
-        w -= alpha * v
-        w -= beta * v_prev
+        with np.errstate(over="ignore", invalid="ignore"):           # overflow is caught just below
+            w = matvec(v)
+            alpha = float(np.vdot(v, w).real)
+            w -= alpha * v
+            w -= beta * v_prev
         alphas.append(alpha)
         beta = float(np.linalg.norm(w))
+        if not (math.isfinite(alpha) and math.isfinite(beta)):      # overflow in the operator
+            return _Ritz(math.nan, math.nan, math.inf, math.inf, k)
         if k >= 3 and (k % 4 == 0 or k == min(max_steps, n) or beta == 0.0):
             ritz = _ritz_errors(alphas, betas, beta, k)
             scale = max(abs(ritz.lo), abs(ritz.hi))
@@ -220,6 +230,8 @@ def _lanczos_bounds(A: Matrix, op32: np.ndarray | None, hermitian: bool, max_ste
     stop_ratio = tol / (math.sqrt(n) * float(np.finfo(np.float32).eps)) if use_f32 else math.inf
     if hermitian:
         r = lanczos_extremes(op.__matmul__, n, dtype, max_steps, tol, seed, stop_ratio)
+        if use_f32 and not (math.isfinite(r.lo) and math.isfinite(r.hi)):   # f32 overflow
+            return _lanczos_bounds(A, None, hermitian, max_steps, tol, seed)
         if r.lo <= 0:  # indefinite (certified: θ_min ≥ λ_min); smallest |λ| is interior
             big = max(abs(r.lo), abs(r.hi))
             return ConditionEstimate(math.inf, big, 0.0, "lanczos", "estimate", math.inf, False, r.steps,
@@ -228,6 +240,8 @@ def _lanczos_bounds(A: Matrix, op32: np.ndarray | None, hermitian: bool, max_ste
         rel_hi, rel_lo = r.err_hi / r.hi, r.err_lo / r.lo
     else:
         r = lanczos_extremes(lambda x: np.conj(np.conj(op @ x) @ op), n, dtype, max_steps, tol, seed, stop_ratio**2)
+        if use_f32 and not (math.isfinite(r.lo) and math.isfinite(r.hi)):
+            return _lanczos_bounds(A, None, hermitian, max_steps, tol, seed)
         smax, smin = math.sqrt(max(r.hi, 0.0)), math.sqrt(max(r.lo, 0.0))
         rel_hi = r.err_hi / max(r.hi, 1e-300) / 2
         rel_lo = r.err_lo / max(r.lo, 1e-300) / 2 if r.lo > 0 else math.inf
