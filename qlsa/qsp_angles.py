@@ -8,7 +8,7 @@ target is Re⟨0|U(x, Φ)|0⟩ = f(x) for a real polynomial f of degree d and pa
 Method: symmetric phases φ_j = φ_{d−j} leave d̃ = ⌈(d+1)/2⌉ unknowns; matching f at the d̃
 positive Chebyshev nodes x_k = cos((2k−1)π/(4d̃)) fixes a parity polynomial of degree ≤ d, so
 Φ solves a square system, started from Φ⁰ = (π/4, 0, …, 0, π/4) (where Re⟨0|U|0⟩ ≡ 0) and
-solved by Newton's method — Dong, Lin, Ni & Wang, "Robust iterative method for symmetric
+solved by Newton's method (forward-difference Jacobian, h = 1e-7) — Dong, Lin, Ni & Wang, "Robust iterative method for symmetric
 quantum signal processing in all parameter regimes", SIAM J. Sci. Comput. 46 (2024), who
 prove convergence from Φ⁰ for every ‖f‖_∞ < 1. The target enters only through its values
 on the nodes, computed from the Chebyshev series, so no monomial coefficients (which grow
@@ -23,7 +23,7 @@ import math
 import numpy as np
 from numpy.polynomial import chebyshev as C
 
-from .errors import ResourceLimitError
+from .errors import InvalidParameterError, ResourceLimitError
 
 MAX_NEWTON_STEPS = 60
 
@@ -47,18 +47,18 @@ def qsp_response(phases: np.ndarray, x: np.ndarray) -> np.ndarray:
 def qsp_phases(chebyshev_coef: np.ndarray, tol: float = 1e-12) -> np.ndarray:
     """Symmetric QSP phases Φ (length d+1) with Re⟨0|U(x, Φ)|0⟩ = Σ_k c_k T_k(x).
 
-    ``chebyshev_coef`` must have a definite parity and sup-norm < 1 on [−1, 1]; raises
-    :class:`ResourceLimitError` if Newton's method does not reach ``tol`` on the nodes.
+    ``chebyshev_coef`` must have a definite parity and sup-norm < 1 on [−1, 1]
+    (:class:`InvalidParameterError` otherwise); raises :class:`ResourceLimitError` if Newton's method does not reach ``tol`` on the nodes.
     """
     c = np.trim_zeros(np.asarray(chebyshev_coef, dtype=float), "b")
     d = len(c) - 1
     if d < 0 or np.any(c[1 - d % 2::2] != 0):
-        raise ValueError("QSP needs a non-zero polynomial of definite parity (all odd or all even degrees)")
+        raise InvalidParameterError("QSP needs a non-zero polynomial of definite parity (all odd or all even degrees)")
     half = (d + 2) // 2                                   # d̃ = ⌈(d+1)/2⌉ free phases
     nodes = np.cos((2 * np.arange(1, half + 1) - 1) * math.pi / (4 * half))
     target = C.chebval(nodes, c)
     if np.max(np.abs(C.chebval(np.cos(np.linspace(0, math.pi, 8 * d + 9)), c))) >= 1:
-        raise ValueError("QSP needs |f| < 1 on [−1, 1]; scale the polynomial down")
+        raise InvalidParameterError("QSP needs |f| < 1 on [−1, 1]; scale the polynomial down")
 
     def full(reduced: np.ndarray) -> np.ndarray:          # (…, d̃) → (…, d+1) with φ_j = φ_{d−j}
         mirror = reduced[..., ::-1]

@@ -158,9 +158,9 @@ def test_qsp_phases_reach_high_degree_and_refuse_bad_polynomials():
     x = np.linspace(-1, 1, 3001)
     assert degree > 150
     assert np.max(np.abs(qsp_response(qsp_phases(coef), x) - C.chebval(x, coef))) <= 1e-10
-    with pytest.raises(ValueError, match="parity"):
+    with pytest.raises(InvalidParameterError, match="parity"):
         qsp_phases([0.1, 0.2])
-    with pytest.raises(ValueError, match="< 1"):
+    with pytest.raises(InvalidParameterError, match="< 1"):
         qsp_phases([0.0, 1.2])
 
 
