@@ -18,8 +18,9 @@ An & Lin, ACM TQC 3, 5 (2022)), for Hermitian positive-definite A scaled to Â =
   otherwise mix back in); the success probability includes it.
 - Eigenstate filtering (Lin & Tong, Quantum 4, 361 (2020)): QSVT of U_H(1) with
   R_ℓ(x) = T_ℓ(−1 + 2(x² − Δ²)/(1 − Δ²)) / T_ℓ(−1 − 2Δ²/(1 − Δ²)), Δ = 1/(κα), the smallest ℓ with
-  2e^{−√2ℓΔ} ≤ ε; angles from its Chebyshev coefficients (:mod:`qlsa.qsp_angles`); its real part ½(U_Φ + U_{−Φ}) by one more
-  qubit that signs every projector phase (the U_H boxes are shared by both signs).
+  2e^{−√2ℓΔ} ≤ ε; angles from its Chebyshev coefficients (:mod:`qlsa.qsp_angles`); its real
+  part ½(U_Φ + U_{−Φ}) by one more qubit that signs every projector phase (the U_H boxes are
+  shared by both signs).
 
 Each U_A or U_A† box is counted (also inside composite boxes): counted calls = 4·Σk_j + 2·2ℓ.
 The closed form Q* (DESIGN.md §3.1) counts Theorem 1's QSP version; the walk version here
@@ -43,7 +44,7 @@ from qlsa.errors import InvalidMatrixError, ResourceLimitError
 from .encodings import block_encoding
 from .qsp_angles import qsvt_angles
 
-# Largest number of U_A boxes an explicit circuit is built with (κ = 100 at ε = 0.01 needs ≈ 12k);
+# Largest number of U_A boxes an explicit circuit is built with (κ = 100 at ε = 0.1 holds 14k);
 # beyond it the schedule (JenningsPlan.u_a_calls) still counts them.
 MAX_U_A_CALLS = 50_000
 
