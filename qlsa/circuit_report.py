@@ -8,7 +8,7 @@ import numpy as np
 from qiskit import qasm3, transpile
 
 from estimators import load_matrix
-from qlsa.errors import MatrixFileError
+from qlsa.errors import MatrixFileError, ResourceLimitError
 
 from .simulate import MAX_SIMULATED_QUBITS
 
@@ -83,12 +83,20 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         return rep, text
     elif method == "qsvt":
         from .solver import solve
-        from .qsvt import inverse_polynomial
+        from .qsvt import MAX_DEGREE, cks_degree, inverse_polynomial
         b, rep["b"] = _load_b(b_path, A.shape[0])
         dense = np.asarray(A.toarray() if hasattr(A, "toarray") else A)
         s = np.linalg.svd(dense, compute_uv=False)
-        _, scale, degree = inverse_polynomial(float(s[0] / s[-1]), epsilon)
-        rep.update(polynomial_degree=degree, polynomial_scale=scale, U_A_calls=2 * degree)
+        kappa = float(s[0] / s[-1])
+        try:
+            _, scale, degree = inverse_polynomial(kappa, epsilon)
+        except ResourceLimitError:
+            degree = cks_degree(kappa, epsilon)
+            rep.update(kappa=kappa, polynomial_degree=degree, U_A_calls=2 * degree,
+                       built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
+                             f"Childs–Kothari–Somma bound 2⌈√(b·ln(4b/ε))⌉ + 1, b = ⌈κ²·ln(κ/ε)⌉")
+            return rep, text
+        rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=2 * degree)
         if simulate:
             r = solve(dense, b, "qsvt", epsilon)
             rep.update(qubits=r.qubits, fidelity=r.fidelity, success_probability=r.success_probability)

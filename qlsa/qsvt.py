@@ -31,6 +31,14 @@ from qlsa.qsp_angles import qsvt_angles
 MAX_DEGREE = 301
 
 
+def cks_degree(kappa: float, epsilon: float) -> int:
+    """Degree 2j₀ + 1 of the Chebyshev truncation of (1 − (1 − x²)^b)/x, b = ⌈κ²·ln(κ/ε)⌉,
+    j₀ = ⌈√(b·ln(4b/ε))⌉ (Childs, Kothari, Somma 2017, Lemmas 17–19): an upper bound on the
+    degree :func:`inverse_polynomial` needs, for matrices beyond MAX_DEGREE."""
+    b = math.ceil(kappa**2 * math.log(kappa / epsilon))
+    return 2 * math.ceil(math.sqrt(b * math.log(4 * b / epsilon))) + 1
+
+
 def inverse_polynomial(kappa: float, epsilon: float) -> tuple[np.ndarray, float, int]:
     """Chebyshev coefficients of s·p(x) ≈ s/x on ±[1/κ, 1], the scale s and the degree D."""
     beta = math.ceil(kappa**2 * math.log(kappa / epsilon))

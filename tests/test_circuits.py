@@ -284,6 +284,17 @@ def test_cli_counts_a_too_long_jennings_circuit_from_its_schedule(tmp_path, caps
     assert rep["kappa"] == pytest.approx(1e3)
 
 
+def test_cli_counts_a_too_high_degree_qsvt_by_the_cks_bound(tmp_path, capsys):
+    from qlsa.qsvt import cks_degree, inverse_polynomial
+    for kappa, eps in ((4.0, 0.05), (10.0, 0.05), (20.0, 0.01)):          # the bound bounds the fitted degree
+        assert inverse_polynomial(kappa, eps)[2] <= cks_degree(kappa, eps)
+    np.save(tmp_path / "a.npy", np.diag([1.0, 0.5, 0.1, 1e-3]))
+    assert main(["circuit", "qsvt", str(tmp_path / "a.npy"), "--simulate", "--json"]) == 0
+    rep = json.loads(capsys.readouterr().out)
+    assert rep["built"].startswith("no") and "fidelity" not in rep
+    assert rep["polynomial_degree"] == cks_degree(1e3, 1e-2) and rep["U_A_calls"] == 2 * rep["polynomial_degree"]
+
+
 def test_cli_counts_a_too_large_hhl_instead_of_building_it(tmp_path, capsys):
     N = 512
     A = sp.diags([np.linspace(1.0, 10.0, N)], [0], format="csr")
