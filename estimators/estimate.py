@@ -108,7 +108,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     sources = {
         "sparsity": "count of non-zeros per row (max)",
         "kappa": cond.describe(),
-        "norm_2": f"σ_max from {cond.method}",
+        "norm_2": f"σ_max from {cond.method}" + (f", ±{100 * cond.sigma_max_rel_error:.2g}%"
+                                                   if cond.kind == "estimate" else ""),
     }
     dilated = not props.hermitian
     n_quantum, d = props.n, props.sparsity
