@@ -88,8 +88,12 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         dense = np.asarray(A.toarray() if hasattr(A, "toarray") else A)
         s = np.linalg.svd(dense, compute_uv=False)
         kappa = float(s[0] / s[-1])
-        try:
-            _, scale, degree = inverse_polynomial(kappa, epsilon)
+        try:   # with --simulate the solve fits the polynomial; without, only the fit runs
+            r = solve(dense, b, "qsvt", epsilon) if simulate else None
+            if r is not None:
+                scale, degree = r.parameters["scale"], r.parameters["degree"]
+            else:
+                _, scale, degree = inverse_polynomial(kappa, epsilon)
         except ResourceLimitError:
             degree = cks_degree(kappa, epsilon)
             rep.update(kappa=kappa, polynomial_degree=degree, U_A_calls=2 * degree,
@@ -97,8 +101,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                              f"Childs–Kothari–Somma bound 2⌈√(b·ln(4b/ε))⌉ + 1, b = ⌈κ²·ln(κ/ε)⌉")
             return rep, text
         rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=2 * degree)
-        if simulate:
-            r = solve(dense, b, "qsvt", epsilon)
+        if r is not None:
             rep.update(qubits=r.qubits, fidelity=r.fidelity, success_probability=r.success_probability)
         if draw or qasm:
             rep["note"] = "qsvt runs as a PennyLane tape; --draw and --qasm apply to hhl and block-encodings"
