@@ -105,5 +105,4 @@ def dense_scaling() -> list[BenchRow]:
         rows.append(BenchRow(f"wishart n={n} κ=1e3", t_est, "cholesky solve", t_chol,
                              {"kappa_err": abs(r.kappa / true - 1), "reported_err": r.kappa_rel_error,
                               "method": r.kappa_method}))
-        del a, x
     return rows
