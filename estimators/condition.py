@@ -33,7 +33,7 @@ from qlsa.serialization import jsonable
 from qlsa.errors import InvalidParameterError
 
 from .matrix_input import Matrix, as_matrix
-from .properties import is_hermitian
+from .properties import SINGLE_RANGE, MatrixScan, scan_matrix
 
 Method = Literal["auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski"]
 METHODS: tuple[str, ...] = ("auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski")
@@ -79,23 +79,25 @@ class ConditionEstimate:
 
 
 def condition_number(matrix: Matrix, method: Method = "auto", tol: float = 0.02,
-                     seed: int = 0, exact_max_n: int = EXACT_MAX_N, hermitian: bool | None = None
+                     seed: int = 0, exact_max_n: int = EXACT_MAX_N, scan: MatrixScan | None = None
                      ) -> ConditionEstimate:
     """Estimate κ₂ of a square matrix by ``method`` to relative accuracy ``tol``;
-    ``auto`` is exact up to ``exact_max_n`` and iterative beyond. ``hermitian`` skips the
-    symmetry probe when the caller already knows."""
+    ``auto`` is exact up to ``exact_max_n`` and iterative beyond. ``scan`` is the
+    :func:`~estimators.properties.scan_matrix` result of the same matrix, made with
+    ``single=uses_single_precision(A, method, exact_max_n)``, for a caller that already has it."""
     if method not in METHODS:
         raise InvalidParameterError(f"unknown condition-number method {method!r}; choose one of {', '.join(METHODS)}")
     if not 0 < tol < 1:
         raise InvalidParameterError(f"tol must lie in (0, 1), got {tol}")
-    A = as_matrix(matrix)
+    A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
+    scan = scan or scan_matrix(A, single=uses_single_precision(A, method, exact_max_n))
     n = A.shape[0]
-    hermitian = is_hermitian(A) if hermitian is None else hermitian
+    hermitian = scan.properties.hermitian
     if method == "exact" or (method == "auto" and n <= exact_max_n):
         return _exact(A, hermitian)
     if method == "merikoski":
         return merikoski_bound(A, hermitian)
-    op = _single_precision(A)
+    op = _single_operator(scan)
     if method == "shift-invert":
         return _shift_invert(A, hermitian, _lanczos_bounds(A, op, hermitian, 60, tol, seed), tol, seed, op)
     if method == "lobpcg-amg":
@@ -108,25 +110,30 @@ def condition_number(matrix: Matrix, method: Method = "auto", tol: float = 0.02,
     return _shift_invert(A, hermitian, est, tol, seed, op)
 
 
+def uses_single_precision(A: Matrix, method: str = "auto", exact_max_n: int = EXACT_MAX_N) -> bool:
+    """Whether :func:`condition_number` runs its Lanczos passes on an f32 copy of A: real dense
+    n ≥ 2000 (a pass is memory-bound, so half the bytes is about half the time) and an
+    iterative method."""
+    iterative = method in ("lanczos", "shift-invert") or (method == "auto" and A.shape[0] > exact_max_n)
+    return iterative and not sp.issparse(A) and not np.iscomplexobj(A) and A.shape[0] >= 2000
+
+
 def _auto_steps(A: Matrix) -> int:
     """Lanczos steps before ``auto`` factorises instead. Dense: a step is one pass over the
-    f32 copy (n²·4 bytes, memory-bound; 1.9 ms at n = 4000 on 2 cores) and an f32 Cholesky
-    n³/3 flops (0.19 s there), so n/160 steps cost about a quarter of the factorisation —
+    f32 copy (n²·4 bytes, memory-bound; 0.45 ms at n = 4000 on 2 cores) and an f32 Cholesky
+    n³/3 flops (0.11 s there), so n/160 steps cost about a tenth of the factorisation —
     enough for Hessian-like spectra (an isolated cluster at λ_min: 12–16 steps at κ = 10³)."""
     return max(24, min(200, A.shape[0] // 160)) if not sp.issparse(A) else 300
 
 
-def _single_precision(A: Matrix) -> np.ndarray | None:
-    """An f32 copy of a large real dense A for memory-bound matvecs, or None when A is small,
-    complex, or its sampled rows leave the f32 normal range with margin (1e-30 … 1e30); an
-    unsampled entry that overflows shows as a non-finite Ritz value and sends Lanczos to f64."""
-    if sp.issparse(A) or np.iscomplexobj(A) or A.shape[0] < 2000:
-        return None
-    sampled = float(np.max(np.abs(A[:: max(1, A.shape[0] // 64)])))
-    if not 1e-30 <= sampled <= 1e30:
-        return None
-    with np.errstate(over="ignore"):
-        return A.astype(np.float32)
+def _single_operator(scan: MatrixScan) -> np.ndarray | None:
+    """The scan's f32 copy where the Lanczos operator stays in the f32 range: A itself
+    (‖A‖_max within SINGLE_RANGE, checked by the scan) or, for non-Hermitian A, AᵀA
+    (‖A‖_max² within it)."""
+    if scan.single is None or scan.properties.hermitian:
+        return scan.single
+    lo, hi = SINGLE_RANGE
+    return scan.single if lo <= scan.properties.norm_max ** 2 <= hi else None
 
 
 # ---------------------------------------------------------------------------- exact

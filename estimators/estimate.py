@@ -1,6 +1,7 @@
 """One-call quantum-vs-classical cost estimate of solving A x = b.
 
-Pipeline (DESIGN.md §3): validate → structure (n, nnz, d, ‖A‖_max) → κ and ‖A‖₂
+Pipeline (DESIGN.md §3): validate and scan once (n, nnz, d, ‖A‖_max, finiteness, symmetry,
+f32 copy for the Lanczos passes) → κ and ‖A‖₂
 (:mod:`estimators.condition`) → α = α_raw/‖A‖₂ of the chosen block-encoding → Jennings Q*
 and Q*/p → logical qubits → quantum seconds = Q*/p × per-query gates × gate time →
 classical seconds from the machine-calibrated c1·n³ + c2 → the faster processor.
@@ -21,9 +22,9 @@ from qlsa.errors import InvalidParameterError, ResourceLimitError
 
 from .block_encoding_cost import ENCODINGS, block_encoding_cost
 from .classical_cost import ClassicalCostModel, classical_cost_model
-from .condition import METHODS, ConditionEstimate, condition_number
+from .condition import METHODS, ConditionEstimate, condition_number, uses_single_precision
 from .matrix_input import as_matrix
-from .properties import matrix_properties
+from .properties import scan_matrix
 from .query_counts import (jennings_expected_query_count, jennings_parameters, jennings_qubits,
                            jennings_query_count, jennings_success_probability)
 
@@ -101,9 +102,10 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     gates × ``gate_time``.
     """
     check_estimate_parameters(epsilon, gate_time, encoding, kappa_method)
-    A = as_matrix(matrix)
-    props = matrix_properties(A)
-    cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, hermitian=props.hermitian)
+    A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
+    scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
+    props = scan.properties
+    cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, scan=scan)
     notes: list[str] = []
     sources = {
         "sparsity": "count of non-zeros per row (max)",

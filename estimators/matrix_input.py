@@ -67,14 +67,18 @@ def _load_npz(path: Path) -> Any:
     )
 
 
-def as_matrix(obj: Any) -> Matrix:
-    """Validate and convert a matrix-like object; raise :class:`InvalidMatrixError` if unusable."""
+def as_matrix(obj: Any, check_finite: bool = True) -> Matrix:
+    """Validate and convert a matrix-like object; raise :class:`InvalidMatrixError` if unusable.
+
+    ``check_finite=False`` leaves the NaN/Inf check to a caller that reads every entry
+    anyway (:func:`~estimators.properties.scan_matrix` does, within its one pass).
+    """
     if isinstance(obj, (str, Path)):
         return load_matrix(obj)
     if _is_torch_tensor(obj):
         obj = obj.detach().cpu().resolve_conj().numpy()
     if sp.issparse(obj):
-        return _as_sparse(obj)
+        return _as_sparse(obj, check_finite)
     arr = np.asarray(obj)
     if arr.dtype == object:
         raise InvalidMatrixError("matrix has dtype object; pass a numeric array")
@@ -83,17 +87,19 @@ def as_matrix(obj: Any) -> Matrix:
         raise InvalidMatrixError(f"matrix has non-numeric dtype {arr.dtype}; pass a numeric array")
     target = np.complex128 if np.iscomplexobj(arr) else np.float64
     arr = np.ascontiguousarray(arr, dtype=target)
-    _check_finite(arr)
+    if check_finite:
+        ensure_finite(arr)
     return arr
 
 
-def _as_sparse(obj: Any) -> sp.csr_array:
+def _as_sparse(obj: Any, check_finite: bool) -> sp.csr_array:
     _check_shape(obj.shape)
     target = np.complex128 if np.iscomplexobj(obj.data if hasattr(obj, "data") else obj) else np.float64
     mat = sp.csr_array(obj, dtype=target, copy=True)
     mat.sum_duplicates()
     mat.eliminate_zeros()
-    _check_finite(mat.data)
+    if check_finite:
+        ensure_finite(mat.data)
     return mat
 
 
@@ -110,7 +116,8 @@ def _check_shape(shape: tuple[int, ...]) -> None:
         )
 
 
-def _check_finite(values: np.ndarray) -> None:
+def ensure_finite(values: np.ndarray) -> None:
+    """Raise :class:`InvalidMatrixError` naming the number of NaN/Inf entries, if any."""
     # A sum propagates NaN and ±inf in one streaming pass; only a non-finite sum (which finite
     # entries can also give, by overflow) pays for the element-wise count.
     if values.size == 0:

@@ -9,8 +9,8 @@ import scipy.io
 import scipy.sparse as sp
 import torch
 
-from estimators import (as_matrix, block_encoding_cost, estimate, jennings_expected_query_count, jennings_qubits,
-                        load_matrix)
+from estimators import (as_matrix, block_encoding_cost, condition_number, estimate, jennings_expected_query_count,
+                        jennings_qubits, load_matrix)
 from estimators.classical_cost import classical_cost_model, fit_classical_cost
 from estimators.examples import laplacian_2d, laplacian_2d_kappa
 from qlsa.cli import main
@@ -106,24 +106,56 @@ def test_huge_finite_entries_are_accepted_and_complex_norm_max_is_the_modulus():
     assert p.norm_max == pytest.approx(5.0) and p.hermitian and p.sparsity == 2 and p.nnz == 4
 
 
-def test_threaded_dense_properties_match_numpy():
-    """The one-pass panel scan (threaded at this size) against plain NumPy."""
-    from estimators.properties import matrix_properties
+@pytest.mark.parametrize("single", [False, True])
+def test_threaded_dense_scan_matches_numpy(single):
+    """The one-pass panel scan (threaded at this size) against plain NumPy, with and without
+    the f32 copy, whose zero test and peak read the rounded rows."""
+    from estimators.properties import scan_matrix
     rng = np.random.default_rng(5)
     n = 1100                                                 # n² ≥ 2²⁰: split across threads
     a = rng.standard_normal((n, n))
     a = a + a.T
-    a[700, 3:40] = 0.0                                       # zeros inside one panel only
-    a[3:40, 700] = 0.0
-    a[1000, 1000] = -50.0
-    p = matrix_properties(a)
-    row = np.count_nonzero(a, axis=1)
+    a[700, 3:40] = a[3:40, 700] = 0.0                        # zeros inside one panel only
+    a[5, 9] = a[9, 5] = 1e-50                                # non-zero, but 0 in f32: still counted
+    a[1000, 1000] = -50.0                                    # the peak; an entry only f64 tells apart
+    a[20, 20] = 50.0 - 1e-12                                 # from it rounds to the same f32 value
+    s = scan_matrix(a, single=single)
+    p, row = s.properties, np.count_nonzero(a, axis=1)
     assert (p.n, p.nnz, p.sparsity, p.norm_max, p.hermitian) == (n, row.sum(), row.max(), 50.0, True)
+    if single:
+        np.testing.assert_array_equal(s.single, a.astype(np.float32))
+    else:
+        assert s.single is None
     b = a.copy()
     b[1, 2] += 1e-6                                          # 1e-6 asymmetry: above the 1e-10 probe tolerance
-    assert not matrix_properties(b).hermitian
-    b[900, 5] = np.nan
-    assert np.isnan(matrix_properties(b).norm_max)
+    assert not scan_matrix(b, single=single).properties.hermitian
+
+
+@pytest.mark.parametrize("n", [3, 1100])
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_nan_inf_raise_from_every_entry_point(n, bad):
+    """Finiteness is checked inside the scan's pass: estimate, κ and the properties all raise."""
+    from estimators.properties import matrix_properties
+    a = np.eye(n)
+    a[n - 1, 0] = bad
+    for fn in (estimate, condition_number, matrix_properties):
+        with pytest.raises(InvalidMatrixError, match="1 NaN/Inf"):
+            fn(a)
+    with pytest.raises(InvalidMatrixError, match="1 NaN/Inf"):
+        estimate(sp.csr_array(a))
+
+
+def test_huge_entries_overflowing_the_probe_keep_symmetry_and_f32_copy_is_dropped():
+    """Entries near the f64 limit overflow Ax but are finite: the probe is redone at unit
+    scale, and an f32 copy (which would hold ±∞) is not kept."""
+    from estimators.properties import scan_matrix
+    a = spd_with_spectrum(np.linspace(1, 2, 1100)) * 8e307                 # diagonal up to 1.6e308
+    with np.errstate(over="ignore"):                         # the scan's probe (seed 0) does overflow
+        assert not np.isfinite(a @ np.random.default_rng(0).standard_normal(1100)).all()
+    s = scan_matrix(a, single=True)
+    assert s.properties.hermitian and s.properties.norm_max == np.abs(a).max() and s.single is None
+    tiny = scan_matrix(a * 1e-340, single=True)              # ‖A‖_max ≈ 1e-32 < 1e-30: no f32 copy either
+    assert tiny.single is None and tiny.properties.nnz == np.count_nonzero(a * 1e-340)
 
 
 def test_torch_sparse_and_files_roundtrip(tmp_path):
