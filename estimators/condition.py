@@ -202,7 +202,8 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
         beta = float(np.linalg.norm(w))
         if not (math.isfinite(alpha) and math.isfinite(beta)):      # overflow in the operator
             return _Ritz(math.nan, math.nan, math.inf, math.inf, k)
-        if k >= 3 and (k % 4 == 0 or k == min(max_steps, n) or beta == 0.0):
+        # Ritz check every step while steps are few, then every ⌊k/16⌋-th (O(log) checks per doubling)
+        if k >= 3 and (k % max(1, k // 16) == 0 or k == min(max_steps, n) or beta == 0.0):
             ritz = _ritz_errors(alphas, betas, beta, k)
             scale = max(abs(ritz.lo), abs(ritz.hi))
             if ritz.lo > 0 and ritz.hi / ritz.lo > stop_ratio:
@@ -287,8 +288,9 @@ def _shift_invert(A: Matrix, hermitian: bool, top: ConditionEstimate, tol: float
             definite = None
         elif hermitian:
             single = op32 is not None and math.sqrt(n) * _EPS32 * top.kappa * 4 <= tol
-            try:   # the f32 copy is not needed after this: factorise it in place
-                U, _ = sla.cho_factor(op32 if single else A, overwrite_a=single, check_finite=False)
+            try:   # A = Aᴴ, so the Fortran-ordered view .T is A (conj(A) if complex: same spectrum);
+                   # LAPACK factorises it without a reordering copy, in place for the spent f32 copy
+                U, _ = sla.cho_factor((op32 if single else A).T, overwrite_a=single, check_finite=False)
 
                 def solve(x: np.ndarray) -> np.ndarray:   # two triangular solves (potrs is slower on one vector)
                     y = sla.solve_triangular(U, x, trans="C", check_finite=False)
