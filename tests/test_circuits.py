@@ -25,7 +25,9 @@ def _sym(n, seed=0):
 
 
 def _check_top_left(be):
-    np.testing.assert_allclose(be.top_left(), _dense(be.matrix) / be.alpha, atol=1e-8)
+    # 1e-6: the simulation lowers U_A to {u, cx}, and qiskit 2.6's Shannon decomposition of the
+    # 4-qubit dense dilation is off by 7e-7 (Qiskit/qiskit#15870); a wrong encoding is off by O(1)
+    np.testing.assert_allclose(be.top_left(), _dense(be.matrix) / be.alpha, atol=1e-6)
 
 
 @pytest.mark.parametrize("kind", ["dense", "lcu", "sparse"])
