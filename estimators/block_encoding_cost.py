@@ -14,6 +14,7 @@ qubits, synthesised by quantum Shannon decomposition: (23/48)·4^q − (3/2)·2^
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from qlsa.serialization import jsonable
@@ -27,21 +28,32 @@ ANGLE_BITS = 16
 
 @dataclass(frozen=True)
 class BlockEncodingCost:
-    """Scale, ancillas and per-call gate counts of one block-encoding, with the source."""
+    """Scale, ancillas and per-call gate counts of one block-encoding, with the source.
+
+    ``alpha_raw`` is the encoding's own scale, or None where that scale is ‖A‖₂ itself
+    (the dense dilation of A/‖A‖₂); the gate counts do not depend on it."""
 
     encoding: str
-    alpha_raw: float
+    alpha_raw: float | None
     ancillas: int
     gates: int
     two_qubit_gates: int
     source: str
 
+    def alpha(self, norm_2: float) -> float:
+        """α = α_raw/‖A‖₂ (DESIGN.md §3.1): d·‖A‖_max/‖A‖₂ ∈ [1, d] for sparse access, 1 for the
+        dense dilation; ∞ for the zero matrix."""
+        if self.alpha_raw is None:
+            return 1.0
+        return self.alpha_raw / norm_2 if norm_2 > 0 else math.inf
+
     def to_dict(self) -> dict:
         return jsonable(self)
 
 
-def block_encoding_cost(encoding: str, n: int, sparsity: int, norm_max: float, norm_2: float) -> BlockEncodingCost:
-    """Cost of one U_A call for the chosen ``encoding`` of an N×N matrix."""
+def block_encoding_cost(encoding: str, n: int, sparsity: int, norm_max: float) -> BlockEncodingCost:
+    """Cost of one U_A call for the chosen ``encoding`` of an N×N matrix (‖A‖_max sets the
+    sparse-access scale α_raw = d·‖A‖_max)."""
     nq = system_qubits(n)
     if encoding == "sparse":
         L = n * sparsity
@@ -54,7 +66,7 @@ def block_encoding_cost(encoding: str, n: int, sparsity: int, norm_max: float, n
     if encoding == "dense":
         q = nq + 1
         cnots = round((23 / 48) * 4**q - 1.5 * 2**q + 4 / 3)
-        return BlockEncodingCost("dense", norm_2, 1, 2 * cnots + 1, cnots,
+        return BlockEncodingCost("dense", None, 1, 2 * cnots + 1, cnots,
                                  "closed form: unitary dilation by quantum Shannon decomposition (Shende et al. 2006)")
     raise InvalidParameterError(f"unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}")
 

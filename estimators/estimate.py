@@ -25,8 +25,8 @@ from .classical_cost import ClassicalCostModel, classical_cost_model
 from .condition import METHODS, ConditionEstimate, condition_number, uses_single_precision
 from .matrix_input import as_matrix
 from .properties import scan_matrix
-from .query_counts import (jennings_expected_query_count, jennings_parameters, jennings_qubits,
-                           jennings_query_count, jennings_success_probability)
+from .query_counts import (EPSILON_MAX, jennings_crossover_kappa, jennings_expected_query_count,
+                           jennings_parameters, jennings_qubits, jennings_query_count, jennings_success_probability)
 
 if TYPE_CHECKING:
     from .device_time import QueryTiming
@@ -92,7 +92,8 @@ def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = 
 def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "sparse",
              gate_time: float = DEFAULT_GATE_TIME, kappa_method: str = "auto", kappa_tol: float = 0.05,
              classical_model: ClassicalCostModel | None = None,
-             condition: ConditionEstimate | None = None, calibration: Any = None) -> Estimate:
+             condition: ConditionEstimate | None = None, calibration: Any = None,
+             refine_kappa: bool = False) -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
     ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
@@ -100,19 +101,18 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     (a backend name, properties file or :class:`Calibration`), one query's time is the
     scheduled duration of the block-encoding transpiled to that device instead of
     gates × ``gate_time``.
+
+    κ is not refined past the κ at which the quantum solve is slower than the classical one
+    whatever α ≥ 1 (Q*/p grows with both): once Lanczos certifies κ above it, the verdict is
+    classical for certain and κ is reported as that lower bound (``kappa_kind``
+    ``"lower-bound"``). ``refine_kappa=True`` refines it to ``kappa_tol`` all the same.
     """
     check_estimate_parameters(epsilon, gate_time, encoding, kappa_method)
     A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
     scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
     props = scan.properties
-    cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, scan=scan)
     notes: list[str] = []
-    sources = {
-        "sparsity": "count of non-zeros per row (max)",
-        "kappa": cond.describe(),
-        "norm_2": f"σ_max from {cond.method}" + (f", ±{100 * cond.sigma_max_rel_error:.2g}%"
-                                                   if cond.kind == "estimate" else ""),
-    }
+    sources = {"sparsity": "count of non-zeros per row (max)"}
     dilated = not props.hermitian
     n_quantum, d = props.n, props.sparsity
     if dilated:
@@ -120,16 +120,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         d = max(d, int(np.max(np.count_nonzero(A, axis=0) if not hasattr(A, "tocsc")
                               else np.diff(A.tocsc().indptr))))
         notes.append("A is not Hermitian: costed through its dilation [[0, A], [Aᴴ, 0]] (2N, +1 qubit, same κ)")
-    if cond.note:
-        notes.append(f"κ: {cond.note}")
 
-    be = block_encoding_cost(encoding, n_quantum, d, props.norm_max, cond.sigma_max)
-    alpha = be.alpha_raw / cond.sigma_max if cond.sigma_max > 0 else math.inf
-    if alpha < 1.0:  # estimated ‖A‖₂ below its true value by the estimator's error
-        notes.append(f"α = {alpha:.6g} < 1 from the ‖A‖₂ estimate's error; used α = 1")
-        alpha = 1.0
-    sources["alpha"] = ("d·‖A‖_max/‖A‖₂ (sparse access, DESIGN §3.1)" if encoding == "sparse"
-                        else "‖A‖₂/‖A‖₂ = 1 (unitary dilation)")
+    be = block_encoding_cost(encoding, n_quantum, d, props.norm_max)
     qubits = jennings_qubits(n_quantum, be.ancillas)
     sources["logical_qubits"] = f"⌈log₂N⌉ + a + 6 with a = {be.ancillas} (DESIGN §3.3)"
     timing, backend = None, None
@@ -157,8 +149,22 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         if gate_time == DEFAULT_GATE_TIME:
             notes.append("gate time 1e-18 s: the paper's hypothetical attosecond-gate scenario (set --gate-time)")
 
+    model = classical_model or classical_cost_model("cholesky" if props.hermitian else "lu")
+    p = jennings_success_probability(min(epsilon, EPSILON_MAX))
+    stop_above = math.inf
+    if condition is None and not refine_kappa:
+        crossover = jennings_crossover_kappa(1.0, min(epsilon, EPSILON_MAX), per_query_seconds,
+                                             model.seconds_for(props.n))
+        stop_above = math.inf if crossover is None else crossover
+    cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, scan=scan, stop_above=stop_above)
+    sources["kappa"] = cond.describe()
+    sources["norm_2"] = f"σ_max from {cond.method}" + (f", ±{100 * cond.sigma_max_rel_error:.2g}%"
+                                                       if cond.kind in ("estimate", "lower-bound") else "")
+    if cond.note and cond.kind != "lower-bound":      # a lower bound gets its own note with the verdict
+        notes.append(f"κ: {cond.note}")
     solver = "cholesky" if cond.definite else "lu"
-    model = classical_model or classical_cost_model(solver)
+    if classical_model is None and solver != model.solver:
+        model = classical_cost_model(solver)
     classical_seconds = model.seconds_for(props.n)
     if props.nnz < props.n * props.n // 10:
         notes.append("classical time is a dense factorisation (c1·n³); a sparse direct or iterative solver "
@@ -166,7 +172,12 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     sources["classical_seconds"] = (f"c1·n³ + c2, {model.solver} fitted on {model.machine} "
                                     f"(c1 = {model.c1:.3g} s, c2 = {model.c2:.3g} s)")
 
-    p = jennings_success_probability(min(epsilon, 0.24))
+    alpha = be.alpha(cond.sigma_max)
+    if alpha < 1.0:  # estimated ‖A‖₂ below its true value by the estimator's error
+        notes.append(f"α = {alpha:.6g} < 1 from the ‖A‖₂ estimate's error; used α = 1")
+        alpha = 1.0
+    sources["alpha"] = ("d·‖A‖_max/‖A‖₂ (sparse access, DESIGN §3.1)" if encoding == "sparse"
+                        else "‖A‖₂/‖A‖₂ = 1 (unitary dilation)")
     if math.isinf(cond.kappa):
         notes.append("quantum solver not applicable: A is singular (κ = ∞)")
         return Estimate(props.n, props.nnz, props.sparsity, cond.sigma_max, props.norm_max, props.hermitian,
@@ -183,12 +194,17 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
 
     q = jennings_query_count(alpha, params.kappa, params.epsilon)
     q_expected = jennings_expected_query_count(alpha, params.kappa, params.epsilon)
-    sources["query_count"] = "Jennings et al. 2023, Theorem 1 (DESIGN §3.1)"
-    sources["expected_query_count"] = "Q*/p, p = 0.39 − 0.204ε"
+    at_bound = ", at κ's lower bound: the true count is larger" if cond.kind == "lower-bound" else ""
+    sources["query_count"] = f"Jennings et al. 2023, Theorem 1 (DESIGN §3.1){at_bound}"
+    sources["expected_query_count"] = f"Q*/p, p = 0.39 − 0.204ε{at_bound}"
+    sources["quantum_seconds"] = f"expected calls × per-query time{at_bound.replace('count', 'time')}"
     quantum_seconds = q_expected * per_query_seconds
     processor = "quantum" if quantum_seconds < classical_seconds else "classical"
     certain = True
-    if cond.kind == "estimate" and cond.rel_error > 0:
+    if cond.kind == "lower-bound":
+        notes.append(f"κ ≥ {cond.kappa:.4g} already makes the quantum solve slower than the classical one at any "
+                     "α ≥ 1, so κ was not refined (refine_kappa=True, or --refine-kappa, refines it)")
+    elif cond.kind == "estimate" and cond.rel_error > 0:
         # Ritz values give κ_est ≤ κ; κ ≤ κ_est·(1 + rel_error) is the error bar's top end.
         lo_t, hi_t = quantum_time(cond.kappa), quantum_time(cond.kappa * (1 + cond.rel_error))
         certain = (lo_t >= classical_seconds) or (hi_t < classical_seconds)

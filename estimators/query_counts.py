@@ -53,6 +53,27 @@ def jennings_expected_query_count(alpha: float, kappa: float, epsilon: float) ->
     return jennings_query_count(alpha, kappa, epsilon) / jennings_success_probability(epsilon)
 
 
+def jennings_crossover_kappa(alpha: float, epsilon: float, per_query_seconds: float, classical_seconds: float,
+                             upper: float = 1e16) -> float | None:
+    """Smallest κ ≥ √12 at which Q*/p × per-query seconds reaches the classical seconds.
+
+    √12 when quantum is no faster even there, None when it is faster up to ``upper``. The
+    total increases with κ, so the root is unique: bisection in log κ to 1e-12 relative.
+    """
+    def excess(kappa: float) -> float:
+        return jennings_expected_query_count(alpha, kappa, epsilon) * per_query_seconds - classical_seconds
+
+    lo, hi = KAPPA_MIN, upper
+    if excess(lo) >= 0:
+        return KAPPA_MIN
+    if excess(hi) < 0:
+        return None
+    while hi / lo > 1 + 1e-12:
+        mid = math.sqrt(lo * hi)
+        lo, hi = (mid, hi) if excess(mid) < 0 else (lo, mid)
+    return math.sqrt(lo * hi)
+
+
 @dataclass(frozen=True)
 class JenningsParameters:
     """κ and ε as plugged into Theorem 1, with notes when they were moved to its domain."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .query_counts import jennings_crossover_kappa
+
 alpha, kappa, epsilon, n, d, c1, c2, q1, q2, t_gate, queries_time = sp.symbols(
     "alpha kappa epsilon n d c1 c2 q1 q2 t_gate T_q", positive=True)
 
@@ -55,19 +57,9 @@ def paper_crossover_kappa() -> sp.Expr:
 
 def crossover_kappa(values: dict, classical_seconds: float, per_query_seconds: float,
                     upper: float = 1e16) -> float | None:
-    """Numeric κ where expected Jennings queries × per-query time = classical time.
-
-    ``values`` binds α and ε. Returns None if quantum is slower even at κ = √12 or faster
-    even at ``upper``. The total is increasing in κ, so the root is unique (bisection in log κ).
-    """
-    f = sp.lambdify(kappa, jennings_expected_query_count_expr().subs(values) * per_query_seconds
-                    - classical_seconds, "math")
-    lo, hi = 12 ** 0.5, upper
-    if f(lo) > 0 or f(hi) < 0:
-        return None
-    for _ in range(200):
-        mid = (lo * hi) ** 0.5
-        lo, hi = (mid, hi) if f(mid) < 0 else (lo, mid)
-        if hi / lo < 1 + 1e-12:
-            break
-    return (lo * hi) ** 0.5
+    """Numeric κ where expected Jennings queries × per-query time = classical time, with
+    ``values`` binding α and ε: :func:`~estimators.query_counts.jennings_crossover_kappa`
+    (the numeric twin of :func:`jennings_expected_query_count_expr`, bisection in log κ).
+    √12 when quantum is no faster even there, None when it is faster up to ``upper``."""
+    return jennings_crossover_kappa(float(values[alpha]), float(values[epsilon]), per_query_seconds,
+                                    classical_seconds, upper)

@@ -105,7 +105,7 @@ def test_bad_sources(tmp_path):
 
 def test_query_timing_is_bounded_by_the_calibration():
     cal = load_calibration("fake_sherbrooke")
-    cost = block_encoding_cost("sparse", 4, 2, 1.0, 1.0)
+    cost = block_encoding_cost("sparse", 4, 2, 1.0)
     t = query_timing(cal, cost, 4)
     # each stand-in CX becomes one ECR plus one-qubit gates; at most ⌊q/2⌋ ECRs run at once,
     # and the duration cannot exceed running every gate one after another
@@ -115,7 +115,7 @@ def test_query_timing_is_bounded_by_the_calibration():
     assert t.seconds <= cost.gates * (ecr.max_seconds + 4 * cal.gate("sx").max_seconds)
     assert 0 < t.success_probability < 1 and t.exceeds_t2 == (t.seconds > cal.t2_seconds)
     # scaling a shorter transpiled stand-in linearly agrees with a longer one
-    big = block_encoding_cost("sparse", 64, 4, 1.0, 1.0)
+    big = block_encoding_cost("sparse", 64, 4, 1.0)
     a, b = query_timing(cal, big, 64, max_two_qubit=1000), query_timing(cal, big, 64, max_two_qubit=2000)
     assert a.seconds == pytest.approx(b.seconds, rel=0.05) and "scaled" in a.circuit
     # an explicit circuit: a generic one-qubit unitary needs two sx pulses, no two-qubit gates
@@ -133,7 +133,7 @@ def test_matrix_too_large_for_the_backend():
     with pytest.raises(ResourceLimitError, match="needs 21 logical qubits; .* has 20"):
         estimate(np.eye(128) + 0.1 * np.diag(np.arange(128)), calibration=cal)
     with pytest.raises(ResourceLimitError, match="needs .* qubits"):
-        query_timing(cal, block_encoding_cost("sparse", 2**12, 2, 1.0, 1.0), 2**12)
+        query_timing(cal, block_encoding_cost("sparse", 2**12, 2, 1.0), 2**12)
 
 
 def test_projections_follow_the_time_model(fixed_model):
@@ -215,7 +215,7 @@ def test_trainer_charges_the_transpiled_query_time(tmp_path):
     assert rows and all(r.processor == "quantum" for r in rows)
     cal = load_calibration("fake_fez")
     for r in rows:
-        timing = query_timing(cal, block_encoding_cost("sparse", r.n, r.sparsity, 1.0, 1.0), r.n)
+        timing = query_timing(cal, block_encoding_cost("sparse", r.n, r.sparsity, 1.0), r.n)
         expected = jennings_expected_query_count(r.alpha, max(r.kappa, math.sqrt(12)), 1e-2) * timing.seconds
         assert r.predicted_quantum_seconds == pytest.approx(expected, rel=1e-9)
     with pytest.raises(CalibrationError):

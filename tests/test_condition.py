@@ -110,3 +110,14 @@ def test_sparse_nonsymmetric_lanczos_on_normal_operator():
     c = condition_number(a)
     true = np.linalg.cond(a.toarray())
     assert c.kappa == pytest.approx(true, rel=0.05)
+
+
+def test_stop_above_returns_a_certified_lower_bound():
+    """Lanczos stops once θ_max/θ_min (less f32 rounding) certifies κ ≥ stop_above; a stop past
+    what Lanczos can reach leaves the usual refinement in place."""
+    a = spd_with_spectrum(np.geomspace(1e-6, 1, 2000))                     # true κ = 10⁶
+    c = condition_number(a, tol=0.05, stop_above=50.0)
+    assert c.kind == "lower-bound" and 50.0 <= c.kappa <= 1e6 and c.describe().startswith("κ ≥")
+    assert c.steps < 24                                                    # before the handover to shift-invert
+    far = condition_number(a, tol=0.05, stop_above=1e12)
+    assert far.kind == "estimate" and far.kappa == pytest.approx(1e6, rel=0.05)

@@ -32,7 +32,7 @@ def test_estimate_fields_follow_the_formulas(fixed_model):
     assert r.alpha == pytest.approx(64 * np.abs(a).max() / np.linalg.norm(a, 2), rel=1e-9)
     assert 1 <= r.alpha <= r.sparsity
     assert r.expected_query_count == pytest.approx(jennings_expected_query_count(r.alpha, 20.0, 1e-3), rel=1e-12)
-    be = block_encoding_cost("sparse", 64, 64, r.norm_max, r.norm_2)
+    be = block_encoding_cost("sparse", 64, 64, r.norm_max)
     assert r.logical_qubits == jennings_qubits(64, 7) == 6 + 7 + 6 and be.ancillas == 7
     assert r.quantum_seconds == pytest.approx(r.expected_query_count * be.gates * 1e-9)
     assert r.classical_seconds == pytest.approx(fixed_model.seconds_for(64))
@@ -235,3 +235,28 @@ def test_cli_help_is_fast_and_lazy():
             "try:\n main(['--help'])\nexcept SystemExit: pass\n"
             "assert 'torch' not in sys.modules and 'qiskit' not in sys.modules and 'scipy' not in sys.modules\n")
     subprocess.run([sys.executable, "-c", code], check=True, capture_output=True)
+
+
+def test_a_certified_lower_bound_on_kappa_decides_the_verdict_early(fixed_model, tmp_path, capsys):
+    """Where κ ≥ κ* already makes the quantum solve slower at any α ≥ 1, κ stops at a certified
+    lower bound (Ritz values) instead of being refined: true κ = 10⁶ here, κ* = 300 by design."""
+    from estimators.query_counts import jennings_crossover_kappa
+    a = spd_with_spectrum(np.geomspace(1e-6, 1, 2000))
+    gates = block_encoding_cost("sparse", 2000, 2000, np.abs(a).max()).gates
+    t_c = fixed_model.seconds_for(2000)
+    gate_time = t_c / (jennings_expected_query_count(1.0, 300.0, 1e-2) * gates)     # crossover at κ = 300
+    e = estimate(a, gate_time=gate_time, classical_model=fixed_model)
+    assert e.kappa_kind == "lower-bound" and "shift-invert" not in e.kappa_method
+    assert jennings_crossover_kappa(1.0, 1e-2, e.per_query_seconds, t_c) == pytest.approx(300.0, rel=1e-9)
+    assert 300.0 <= e.kappa <= 1e6
+    assert e.processor == "classical" and e.verdict_certain and e.quantum_seconds >= e.classical_seconds
+    assert "at κ's lower bound" in e.sources["quantum_seconds"] and e.sources["kappa"].startswith("κ ≥")
+    full = estimate(a, gate_time=gate_time, classical_model=fixed_model, refine_kappa=True)
+    assert full.kappa_kind == "estimate" and full.kappa == pytest.approx(1e6, rel=0.05) and full.processor == "classical"
+    fast = estimate(a, gate_time=gate_time / 1e6, classical_model=fixed_model)        # quantum can win: refined
+    assert fast.kappa_kind == "estimate" and fast.kappa == pytest.approx(1e6, rel=0.05)
+    np.save(tmp_path / "ill.npy", a)
+    for flag, shown in (([], "κ ≥"), (["--refine-kappa"], "±")):
+        main(["estimate", str(tmp_path / "ill.npy"), "--gate-time", str(gate_time), *flag])
+        kappa_row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("κ "))
+        assert shown in kappa_row

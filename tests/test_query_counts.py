@@ -86,4 +86,5 @@ def test_numeric_crossover_kappa_balances_times():
     per_query, classical = 1e-9, 1e-2
     k = S.crossover_kappa({S.alpha: 1, S.epsilon: 1e-2}, classical, per_query)
     assert jennings_expected_query_count(1, k, 1e-2) * per_query == pytest.approx(classical, rel=1e-9)
-    assert S.crossover_kappa({S.alpha: 1, S.epsilon: 1e-2}, 1e-12, per_query) is None
+    assert S.crossover_kappa({S.alpha: 1, S.epsilon: 1e-2}, 1e-12, per_query) == pytest.approx(12 ** 0.5)  # loses at once
+    assert S.crossover_kappa({S.alpha: 1, S.epsilon: 1e-2}, 1e12, per_query) is None   # not below κ = 1e16
