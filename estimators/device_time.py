@@ -167,6 +167,9 @@ def _n_quantum(e: Estimate) -> int:
 def _term_seconds(e: Estimate, t_query: float, t_prep: float, t_readout: float, terms: TimeTerms) -> dict[str, float]:
     if e.expected_query_count is None:
         return {"queries": math.inf}
+    if e.kappa_kind == "lower-bound":   # Q* at that bound understates the time at any faster gate
+        raise InvalidParameterError("this estimate's κ is only a lower bound (its verdict was decided early); "
+                                    "estimate with refine_kappa=True to project it across gate times")
     q = e.expected_query_count
     out = {"queries": q * t_query}
     if terms.state_preparation:

@@ -130,7 +130,8 @@ def _run_calibrate(args: argparse.Namespace) -> int:
     e = None
     terms = TimeTerms(state_preparation=not args.no_state_preparation, readout=args.readout)
     if args.matrix:
-        e = estimate(load_matrix(args.matrix), epsilon=args.epsilon, encoding=args.encoding, calibration=cal)
+        e = estimate(load_matrix(args.matrix), epsilon=args.epsilon, encoding=args.encoding, calibration=cal,
+                     refine_kappa=True)
         rows = projections(e, cal, terms)
         out.update(matrix=args.matrix, per_query_seconds=e.device_timing.seconds, per_query=e.device_timing,
                    estimate=e, time_terms=terms, projections=rows, break_even_gate_seconds=break_even_gate_time(e, terms))

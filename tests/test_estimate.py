@@ -251,6 +251,10 @@ def test_a_certified_lower_bound_on_kappa_decides_the_verdict_early(fixed_model,
     assert 300.0 <= e.kappa <= 1e6
     assert e.processor == "classical" and e.verdict_certain and e.quantum_seconds >= e.classical_seconds
     assert "at κ's lower bound" in e.sources["quantum_seconds"] and e.sources["kappa"].startswith("κ ≥")
+    from estimators import break_even_gate_time, projections
+    for project in (projections, break_even_gate_time):          # faster gates need the real κ, not its bound
+        with pytest.raises(InvalidParameterError, match="only a lower bound"):
+            project(e)
     full = estimate(a, gate_time=gate_time, classical_model=fixed_model, refine_kappa=True)
     assert full.kappa_kind == "estimate" and full.kappa == pytest.approx(1e6, rel=0.05) and full.processor == "classical"
     fast = estimate(a, gate_time=gate_time / 1e6, classical_model=fixed_model)        # quantum can win: refined
