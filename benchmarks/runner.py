@@ -42,13 +42,16 @@ def benchmark(name: str):
     return deco
 
 
-def best_of(fn: Callable[[], object], repeats: int = 3, settle: float = 0.0) -> tuple[float, object]:
-    """Minimum wall time of ``repeats`` calls and the last result.
+def best_of(fn: Callable[[], object], repeats: int = 3, settle: float = 0.0, warmup: int = 0
+            ) -> tuple[float, object]:
+    """Minimum wall time of ``repeats`` calls (after ``warmup`` untimed ones) and the last result.
 
     ``settle`` seconds of idle before each call let the BLAS worker threads of the call before
     park: OpenBLAS's busy-wait for ~0.1 s after a parallel call and take a core from whatever
     runs next (measured: the estimate's scan 11.9 → 15.3 ms right after one ``ssymv``).
     """
+    for _ in range(warmup):
+        fn()
     best, out = float("inf"), None
     for _ in range(repeats):
         time.sleep(settle)

@@ -111,9 +111,9 @@ def scan_matrix(A: Matrix, single: bool = False, rtol: float = SYMMETRY_RTOL, se
     norm_max = max(peak for peak, _ in peaks)
     if copy is not None:    # the f32 peaks locate max|a_ij| (rounding is monotone); read it exactly in f64
         norm_max = max(float(np.abs(A[i:i + _PANEL_ROWS]).max()) for peak, i in peaks if peak == norm_max)
-    if not finite_probe:                                         # finite entries whose products overflowed:
-        with np.errstate(under="ignore"):                        # probe again at unit scale
-            x = x / norm_max
+    if not finite_probe:    # finite entries whose products overflowed: probe again with x/‖A‖_max, so that
+        with np.errstate(under="ignore"):   # Ax and the norms of the test stay finite (some x_j turn
+            x = x / norm_max                # subnormal: still an exact probe, used for both products)
             ax, xa = A @ x, x @ A
     if copy is not None and not SINGLE_RANGE[0] <= norm_max <= SINGLE_RANGE[1]:
         copy = None
