@@ -194,10 +194,10 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
 
     q = jennings_query_count(alpha, params.kappa, params.epsilon)
     q_expected = jennings_expected_query_count(alpha, params.kappa, params.epsilon)
-    at_bound = ", at κ's lower bound: the true count is larger" if cond.kind == "lower-bound" else ""
+    at_bound = ", at κ's certified lower bound (κ not refined)" if cond.kind == "lower-bound" else ""
     sources["query_count"] = f"Jennings et al. 2023, Theorem 1 (DESIGN §3.1){at_bound}"
     sources["expected_query_count"] = f"Q*/p, p = 0.39 − 0.204ε{at_bound}"
-    sources["quantum_seconds"] = f"expected calls × per-query time{at_bound.replace('count', 'time')}"
+    sources["quantum_seconds"] = f"expected calls × per-query time{at_bound}"
     quantum_seconds = q_expected * per_query_seconds
     processor = "quantum" if quantum_seconds < classical_seconds else "classical"
     certain = True

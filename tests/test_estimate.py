@@ -250,7 +250,7 @@ def test_a_certified_lower_bound_on_kappa_decides_the_verdict_early(fixed_model,
     assert jennings_crossover_kappa(1.0, 1e-2, e.per_query_seconds, t_c) == pytest.approx(300.0, rel=1e-9)
     assert 300.0 <= e.kappa <= 1e6
     assert e.processor == "classical" and e.verdict_certain and e.quantum_seconds >= e.classical_seconds
-    assert "at κ's lower bound" in e.sources["quantum_seconds"] and e.sources["kappa"].startswith("κ ≥")
+    assert "κ's certified lower bound" in e.sources["quantum_seconds"] and e.sources["kappa"].startswith("κ ≥")
     from estimators import break_even_gate_time, projections
     for project in (projections, break_even_gate_time):          # faster gates need the real κ, not its bound
         with pytest.raises(InvalidParameterError, match="only a lower bound"):
