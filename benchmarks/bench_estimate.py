@@ -41,8 +41,8 @@ _SETTLE = 0.3   # s of idle before each timed call (see best_of)
 def dense_4000() -> list[BenchRow]:
     """Whole estimate (classical model fixed) vs one Cholesky solve, n = 4000, κ ≤ 10³; each
     call timed from idle, best of 5 after one untimed call (the first estimates in a fresh
-    process run up to 0.1 of the solve, 0.075 after). ``back_to_back`` is the ratio when the estimate directly
-    follows the solve (BLAS threads still spinning), as in a Newton step."""
+    process run up to 0.1 of the solve, 0.075 after). ``back_to_back`` is the ratio when the
+    estimate directly follows the solve (BLAS threads still spinning), as in a Newton step."""
     rng = np.random.default_rng(0)
     rows = []
     for family, kappa in (("wishart", 1e3), ("wishart", 1e2), ("geom", 1e2), ("lin", 1e2), ("geom", 1e3),
@@ -77,7 +77,8 @@ def ill_conditioned() -> list[BenchRow]:
 @benchmark("estimate_decided_by_bound")
 def decided_by_bound() -> list[BenchRow]:
     """Ill-conditioned n = 2000 at 1 ns gates, where a Lanczos lower bound on κ already makes the
-    verdict classical: the estimate stops there; ``refined`` is the same estimate with κ to ±5%."""
+    verdict classical: the estimate stops there; ``refined_ratio`` is the same estimate with κ
+    refined to ±5% (``refine_kappa=True``), over the same solve."""
     rng = np.random.default_rng(2)
     rows = []
     for kappa in (1e4, 1e6, 1e8):

@@ -150,11 +150,12 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
             notes.append("gate time 1e-18 s: the paper's hypothetical attosecond-gate scenario (set --gate-time)")
 
     model = classical_model or classical_cost_model("cholesky" if props.hermitian else "lu")
+    classical_seconds = model.seconds_for(props.n)
     p = jennings_success_probability(min(epsilon, EPSILON_MAX))
     stop_above = math.inf
     if condition is None and not refine_kappa:
         crossover = jennings_crossover_kappa(1.0, min(epsilon, EPSILON_MAX), per_query_seconds,
-                                             model.seconds_for(props.n))
+                                             classical_seconds)
         stop_above = math.inf if crossover is None else crossover
     cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, scan=scan, stop_above=stop_above)
     sources["kappa"] = cond.describe()
@@ -164,8 +165,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         notes.append(f"κ: {cond.note}")
     solver = "cholesky" if cond.definite else "lu"
     if classical_model is None and solver != model.solver:
-        model = classical_cost_model(solver)
-    classical_seconds = model.seconds_for(props.n)
+        model = classical_cost_model(solver)              # definiteness not shown by κ: LU, not Cholesky
+        classical_seconds = model.seconds_for(props.n)
     if props.nnz < props.n * props.n // 10:
         notes.append("classical time is a dense factorisation (c1·n³); a sparse direct or iterative solver "
                      "may be much faster for this matrix")
