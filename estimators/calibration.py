@@ -19,7 +19,6 @@ import json
 import math
 import statistics
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit import Measure
 from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 
+from qlsa.backends import canonical_name, fake_backend, offline_backends
 from qlsa.errors import CalibrationError
 from qlsa.serialization import jsonable
 
@@ -83,29 +83,6 @@ class Calibration:
         return d
 
 
-def offline_backends() -> list[str]:
-    """Names of every fake backend shipped with qiskit-ibm-runtime (offline snapshots)."""
-    return sorted(_fake_provider_names())
-
-
-@lru_cache(maxsize=1)
-def _fake_provider_names() -> tuple[str, ...]:
-    import warnings
-
-    from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # fake_nighthawk warns its errors are not typical
-        return tuple(b.name for b in FakeProviderForBackendV2().backends())
-
-
-def _canonical(name: str) -> str:
-    key = name.strip().lower().replace("-", "_")
-    for prefix in ("fake_", "ibm_", "ibmq_", "fake"):
-        if key.startswith(prefix):
-            key = key[len(prefix):]
-    return "fake_" + key
-
-
 def load_calibration(source: Any) -> Calibration:
     """Calibration from a fake-backend name, a properties JSON path, a Target, or a backend."""
     if isinstance(source, Calibration):
@@ -119,27 +96,26 @@ def load_calibration(source: Any) -> Calibration:
     if not isinstance(source, str) or not source.strip():
         raise CalibrationError(f"calibration source must be a backend name, a properties .json file, a Target or "
                                f"a backend, got {type(source).__name__}")
-    name = _canonical(source)
-    if name in _fake_provider_names():
+    name = canonical_name(source)
+    if name in offline_backends():
         return _fake_calibration(name)
     live = _live_backend(source)
     if live is not None:
         return _from_backend(live, "IBM Quantum live backend (QiskitRuntimeService)")
-    close = difflib.get_close_matches(name, _fake_provider_names(), n=3, cutoff=0.6)
+    close = difflib.get_close_matches(name, offline_backends(), n=3, cutoff=0.6)
     hint = f"did you mean {', '.join(close)}?" if close else "run `qlsa calibrate --list` for the offline backends"
     raise CalibrationError(f"unknown backend {source!r}: not an offline fake backend and no saved IBM Quantum account "
                            f"provides it; {hint}")
 
 
-@lru_cache(maxsize=8)
-def _fake_calibration(name: str) -> Calibration:
-    import warnings
+_FAKE_CALIBRATIONS: dict[str, Calibration] = {}   # canonical fake-backend name → its summary
 
-    from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # fake_nighthawk warns its errors are not typical
-        backend = FakeProviderForBackendV2().backend(name)
-    return _from_backend(backend, "qiskit-ibm-runtime offline snapshot")
+
+def _fake_calibration(name: str) -> Calibration:
+    """Summary of an offline snapshot, made once per name (the snapshot never changes)."""
+    if name not in _FAKE_CALIBRATIONS:
+        _FAKE_CALIBRATIONS[name] = _from_backend(fake_backend(name), "qiskit-ibm-runtime offline snapshot")
+    return _FAKE_CALIBRATIONS[name]
 
 
 def _live_backend(name: str) -> Any | None:

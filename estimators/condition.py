@@ -32,13 +32,13 @@ import scipy.sparse.linalg as spla
 from qlsa.serialization import jsonable
 from qlsa.errors import InvalidParameterError
 
-from .matrix_input import Matrix, as_matrix
+from qlsa.matrices import Matrix, as_matrix
+from qlsa.spectrum import EXACT_MAX_N, lanczos_extremes
 from .properties import SINGLE_RANGE, MatrixScan, scan_matrix
 
 Method = Literal["auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski"]
 METHODS: tuple[str, ...] = ("auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski")
 
-EXACT_MAX_N = 1500
 _EPS = np.finfo(np.float64).eps
 _EPS32 = float(np.finfo(np.float32).eps)
 
@@ -172,75 +172,6 @@ def _finish(smax: float, smin: float, method: str, kind: str, rel: float,
         return ConditionEstimate(math.inf, smax, smin, method, kind, rel, False, steps,
                                  "numerically singular: σ_min ≤ 64·ε_mach·‖A‖₂", smax_rel)
     return ConditionEstimate(smax / smin, smax, smin, method, kind, rel, definite, steps, note, smax_rel)
-
-
-# ---------------------------------------------------------------------------- lanczos
-@dataclass(frozen=True)
-class _Ritz:
-    lo: float
-    hi: float
-    err_lo: float
-    err_hi: float
-    steps: int
-
-
-def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: np.dtype,
-                     max_steps: int, tol: float, seed: int = 0, stop_ratio: float = math.inf,
-                     top_only: bool = False) -> _Ritz:
-    """Extreme eigenvalues of a Hermitian operator by Lanczos without reorthogonalisation.
-
-    Returns the extreme Ritz values and their error estimates min(r, r²/gap) (NaN values if
-    the operator overflowed); stops when
-    both relative errors (only the top one with ``top_only``) are below ``tol``/2, when
-    θ_max/θ_min exceeds ``stop_ratio`` (the ratio is already a lower bound beyond what the
-    arithmetic resolves), or after ``max_steps``.
-    """
-    rng = np.random.default_rng(seed)
-    v = rng.standard_normal(n).astype(dtype)
-    v /= np.linalg.norm(v)
-    v_prev = np.zeros_like(v)
-    alphas: list[float] = []
-    betas: list[float] = []
-    beta = 0.0
-    ritz = _Ritz(0.0, 0.0, math.inf, math.inf, 0)
-    for k in range(1, min(max_steps, n) + 1):
-        with np.errstate(over="ignore", invalid="ignore"):           # overflow is caught just below
-            w = matvec(v)
-            alpha = float(np.vdot(v, w).real)
-            w -= alpha * v
-            w -= beta * v_prev
-        alphas.append(alpha)
-        beta = float(np.linalg.norm(w))
-        if not (math.isfinite(alpha) and math.isfinite(beta)):      # overflow in the operator
-            return _Ritz(math.nan, math.nan, math.inf, math.inf, k)
-        # Ritz check every step while steps are few, then every ⌊k/16⌋-th (O(log) checks per doubling)
-        if k >= 3 and (k % max(1, k // 16) == 0 or k == min(max_steps, n) or beta == 0.0):
-            ritz = _ritz_errors(alphas, betas, beta, k)
-            scale = max(abs(ritz.lo), abs(ritz.hi))
-            if ritz.lo > 0 and ritz.hi / ritz.lo > stop_ratio:
-                return ritz
-            lo_done = top_only or ritz.err_lo <= tol / 2 * abs(ritz.lo)
-            if beta <= _EPS * scale or (lo_done and ritz.err_hi <= tol / 2 * abs(ritz.hi)):
-                return ritz
-        if beta == 0.0:
-            break
-        betas.append(beta)
-        v_prev, v = v, w / beta
-    return ritz if ritz.steps == len(alphas) else _ritz_errors(alphas, betas[: len(alphas) - 1], beta, len(alphas))
-
-
-def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int) -> _Ritz:
-    d, e = np.asarray(alphas), np.asarray(betas[: m - 1])
-    theta, s = sla.eigh_tridiagonal(d, e)
-    resid = abs(beta_m) * np.abs(s[-1, :])
-
-    def err(i: int, j: int) -> float:
-        # gap to the rest of the spectrum ≥ |θ_j − θ_i| − r_j − r_i (Temple-type correction)
-        r = float(resid[i])
-        gap = abs(theta[j] - theta[i]) - float(resid[j]) - r if m > 1 else math.inf
-        return r if gap <= r else min(r, r * r / gap)
-
-    return _Ritz(float(theta[0]), float(theta[-1]), err(0, 1), err(m - 1, m - 2), m)
 
 
 def _lanczos_bounds(A: Matrix, op32: np.ndarray | None, hermitian: bool, max_steps: int, tol: float,
@@ -415,15 +346,3 @@ def merikoski_bound(matrix: Matrix, spd_trace_form: bool = False) -> ConditionEs
     kappa = math.exp(log_kappa) if log_kappa < 709 else math.inf
     return ConditionEstimate(kappa, smax, smax / kappa if kappa else math.nan, label, "upper-bound", 0.0,
                              None, 0, "Merikoski et al. 1997; exact for n = 2, loose for large n")
-
-
-def extreme_eigenvalues(matrix: Matrix, tol: float = 1e-3, seed: int = 0,
-                        exact_max_n: int = EXACT_MAX_N) -> tuple[float, float, str]:
-    """Signed (λ_min, λ_max) of a symmetric matrix: ``eigvalsh`` up to ``exact_max_n``, else
-    Lanczos (θ_min ≥ λ_min and θ_max ≤ λ_max, to about ``tol`` relative)."""
-    A = as_matrix(matrix)
-    if A.shape[0] <= exact_max_n:
-        lam = sla.eigvalsh(A.toarray() if sp.issparse(A) else A)
-        return float(lam[0]), float(lam[-1]), "eigvalsh"
-    r = lanczos_extremes(A.__matmul__, A.shape[0], A.dtype, 400, tol, seed)
-    return r.lo, r.hi, "lanczos"

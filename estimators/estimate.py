@@ -1,10 +1,12 @@
 """One-call quantum-vs-classical cost estimate of solving A x = b.
 
 Pipeline (DESIGN.md §3): validate and scan once (n, nnz, d, ‖A‖_max, finiteness, symmetry,
-f32 copy for the Lanczos passes) → κ and ‖A‖₂
-(:mod:`estimators.condition`) → α = α_raw/‖A‖₂ of the chosen block-encoding → Jennings Q*
-and Q*/p → logical qubits → quantum seconds = Q*/p × per-query gates × gate time →
-classical seconds from the machine-calibrated c1·n³ + c2 → the faster processor.
+f32 copy for the Lanczos passes) → the block-encoding spec of :mod:`qlsa.block_encodings`
+(α_raw, ancillas, per-query gate counts from its construction; no circuit is built) → κ and
+‖A‖₂ (:mod:`estimators.condition`) → α = α_raw/‖A‖₂ → Jennings Q* and Q*/p → logical qubits
+⌈log₂N⌉ + a + 6 → quantum seconds by :mod:`estimators.solve_time` (queries, state
+preparation, readout) → classical seconds from the machine-calibrated c1·n³ + c2 → the
+faster processor.
 A non-Hermitian A is costed through its Hermitian dilation [[0, A], [Aᴴ, 0]]
 (dimension 2N: one more qubit, same κ and ‖A‖₂).
 """
@@ -17,21 +19,26 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from qlsa.checks import check_choice, check_epsilon, check_gate_time
 from qlsa.serialization import jsonable
 from qlsa.errors import InvalidParameterError, ResourceLimitError
 
-from .block_encoding_cost import ENCODINGS, block_encoding_cost
+from qlsa.block_encodings import KINDS as ENCODINGS
+from qlsa.block_encodings import DenseDilation, GateCounts, encoding_spec, state_preparation_counts
+from qlsa.linear_system import prepare_system
+
 from .classical_cost import ClassicalCostModel, classical_cost_model
 from .condition import METHODS, ConditionEstimate, condition_number, uses_single_precision
-from .matrix_input import as_matrix
+from qlsa.matrices import as_matrix
 from .properties import scan_matrix
+from .solve_time import TimeTerms, solve_time_terms, total_seconds
 from .query_counts import (EPSILON_MAX, jennings_crossover_kappa, jennings_expected_query_count,
-                           jennings_parameters, jennings_qubits, jennings_query_count, jennings_success_probability)
+                           jennings_parameters, jennings_qubits, jennings_query_count, jennings_success_probability,
+                           system_qubits)
 
 if TYPE_CHECKING:
     from .device_time import QueryTiming
 
-EXPLICIT_MAX_ENTRIES = 512   # N·d up to which a device timing transpiles the explicit U_A circuit
 DEFAULT_GATE_TIME = 1e-18   # the paper's attosecond-gate scenario
 DEFAULT_EPSILON = 1e-2
 
@@ -52,15 +59,21 @@ class Estimate:
     kappa_kind: str
     kappa_rel_error: float
     alpha: float
+    alpha_raw: float
     epsilon: float
     encoding: str
+    block_encoding: str
+    ancilla_qubits: int
     query_count: float | None
     expected_query_count: float | None
     success_probability: float
     logical_qubits: int
-    per_query_gates: int
-    gate_time: float
+    per_query_counts: GateCounts
+    state_preparation: GateCounts
+    gate_time: float | None
     per_query_seconds: float
+    time_terms: TimeTerms
+    quantum_time_terms: dict[str, float] | None
     quantum_seconds: float | None
     classical_seconds: float
     classical_solver: str
@@ -71,36 +84,39 @@ class Estimate:
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def per_query_gates(self) -> int:
+        """Gates of one U_A call (Toffoli as 15), the unit of a uniform gate time."""
+        return self.per_query_counts.gates
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict; ∞ is written as the string "inf"."""
-        return jsonable(self)
+        return {**jsonable(self), "per_query_counts": self.per_query_counts.to_dict(),
+                "state_preparation": self.state_preparation.to_dict(), "per_query_gates": self.per_query_gates}
 
 
 def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = "sparse",
                               kappa_method: str = "auto") -> None:
     """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names."""
-    if not (isinstance(epsilon, (int, float)) and 0.0 < epsilon < 1.0):
-        raise InvalidParameterError(f"epsilon must lie in (0, 1), got {epsilon}")
-    if not (isinstance(gate_time, (int, float)) and math.isfinite(gate_time) and gate_time > 0):
-        raise InvalidParameterError(f"gate time must be a positive number of seconds, got {gate_time}")
-    if encoding not in ENCODINGS:
-        raise InvalidParameterError(f"unknown encoding {encoding!r}; choose one of {', '.join(ENCODINGS)}")
-    if kappa_method not in METHODS:
-        raise InvalidParameterError(f"unknown κ method {kappa_method!r}; choose one of {', '.join(METHODS)}")
+    check_epsilon(epsilon)
+    check_gate_time(gate_time)
+    check_choice(encoding, ENCODINGS, "encoding")
+    check_choice(kappa_method, METHODS, "κ method")
 
 
 def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "sparse",
              gate_time: float = DEFAULT_GATE_TIME, kappa_method: str = "auto", kappa_tol: float = 0.05,
              classical_model: ClassicalCostModel | None = None,
              condition: ConditionEstimate | None = None, calibration: Any = None,
-             refine_kappa: bool = False) -> Estimate:
+             refine_kappa: bool = False, time_terms: TimeTerms | None = None) -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
     ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
     caller that already has κ (e.g. the trainer) skip recomputing it. With ``calibration``
     (a backend name, properties file or :class:`Calibration`), one query's time is the
     scheduled duration of the block-encoding transpiled to that device instead of
-    gates × ``gate_time``.
+    gates × ``gate_time``. ``time_terms`` chooses the state-preparation and readout terms of
+    the quantum time (default: both, one measurement per run), as ``calibrate`` does.
 
     κ is not refined past the κ at which the quantum solve is slower than the classical one
     whatever α ≥ 1 (Q*/p grows with both): once Lanczos certifies κ above it, the verdict is
@@ -114,47 +130,57 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     notes: list[str] = []
     sources = {"sparsity": "count of non-zeros per row (max)"}
     dilated = not props.hermitian
-    n_quantum, d = props.n, props.sparsity
+    n_quantum = props.n
     if dilated:
         n_quantum = 2 * props.n
-        d = max(d, int(np.max(np.count_nonzero(A, axis=0) if not hasattr(A, "tocsc")
-                              else np.diff(A.tocsc().indptr))))
         notes.append("A is not Hermitian: costed through its dilation [[0, A], [Aᴴ, 0]] (2N, +1 qubit, same κ)")
 
-    be = block_encoding_cost(encoding, n_quantum, d, props.norm_max)
-    qubits = jennings_qubits(n_quantum, be.ancillas)
-    sources["logical_qubits"] = f"⌈log₂N⌉ + a + 6 with a = {be.ancillas} (DESIGN §3.3)"
-    timing, backend = None, None
+    spec = None if encoding == "dense" else encoding_spec(prepare_system(A, keep_sparse=True).matrix, encoding)
+    n_sys = system_qubits(n_quantum)
+    counts = spec.gate_counts() if spec is not None else DenseDilation(n_sys).gate_counts()
+    ancillas = spec.ancilla_qubits if spec is not None else DenseDilation.ancilla_qubits
+    prep_counts = state_preparation_counts(n_sys)
+    describe = spec.describe() if spec is not None else DenseDilation(n_sys).describe()
+    qubits = jennings_qubits(n_quantum, ancillas)
+    sources["logical_qubits"] = f"⌈log₂N⌉ + a + 6 with a = {ancillas} ancillas of the {describe} (DESIGN §3.3)"
+    sources["per_query_counts"] = f"{describe}: counted from its construction (qlsa.block_encodings)"
+    timing, backend, cal = None, None, None
     if calibration is not None:
         from .calibration import load_calibration
-        from .device_time import query_timing
+        from .device_time import device_gate_seconds, query_timing
         cal = load_calibration(calibration)
         if qubits > cal.num_qubits:
             raise ResourceLimitError(f"the Jennings solve of this N = {n_quantum} matrix needs {qubits} logical qubits; "
                                      f"{cal.backend} has {cal.num_qubits}")
-        circuit = None
-        if props.n * max(d, 1) <= EXPLICIT_MAX_ENTRIES:   # small: transpile the real block-encoding circuit
-            from qlsa.encodings import block_encoding
-            circuit = block_encoding(A, encoding).circuit
-        timing, backend = query_timing(cal, be, n_quantum, circuit=circuit), cal.backend
+        timing, backend = query_timing(cal, counts, n_sys + ancillas, what=describe), cal.backend
         per_query_seconds = timing.seconds
+        prep_seconds = device_gate_seconds(prep_counts, cal)
+        readout_seconds = cal.readout_seconds
         sources["per_query_seconds"] = (f"scheduled duration on {cal.backend} ({cal.snapshot_date or 'no date'}), "
                                         f"{timing.circuit}")
         if timing.exceeds_t2:
             notes.append(f"one U_A call lasts {timing.seconds:.3g} s, longer than the median T2 "
                          f"{cal.t2_seconds:.3g} s of {cal.backend}: it would decohere without error correction")
+        gate_time = None
     else:
-        per_query_seconds = be.gates * gate_time
-        sources["per_query_seconds"] = f"{be.gates} gates × {gate_time:g} s ({be.source})"
+        per_query_seconds = counts.gates * gate_time
+        prep_seconds = prep_counts.gates * gate_time
+        readout_seconds = gate_time
+        sources["per_query_seconds"] = f"{counts.gates} gates (Toffoli as 15) × {gate_time:g} s"
         if gate_time == DEFAULT_GATE_TIME:
             notes.append("gate time 1e-18 s: the paper's hypothetical attosecond-gate scenario (set --gate-time)")
+    terms = time_terms or TimeTerms()
+    if terms.readout != "none" and not math.isfinite(readout_seconds):
+        notes.append(f"{backend} has no readout calibration: readout left out of the quantum time")
+        terms = TimeTerms(terms.state_preparation, "none")
+    call_seconds = per_query_seconds + (2 * prep_seconds if terms.state_preparation else 0.0)
 
     model = classical_model or classical_cost_model("cholesky" if props.hermitian else "lu")
     classical_seconds = model.seconds_for(props.n)
     p = jennings_success_probability(min(epsilon, EPSILON_MAX))
     stop_above = math.inf
     if condition is None and not refine_kappa:
-        crossover = jennings_crossover_kappa(1.0, min(epsilon, EPSILON_MAX), per_query_seconds,
+        crossover = jennings_crossover_kappa(1.0, min(epsilon, EPSILON_MAX), call_seconds,
                                              classical_seconds)
         stop_above = math.inf if crossover is None else crossover
     cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, scan=scan, stop_above=stop_above)
@@ -173,33 +199,48 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     sources["classical_seconds"] = (f"c1·n³ + c2, {model.solver} fitted on {model.machine} "
                                     f"(c1 = {model.c1:.3g} s, c2 = {model.c2:.3g} s)")
 
-    alpha = be.alpha(cond.sigma_max)
+    alpha_raw = spec.alpha_raw if spec is not None else cond.sigma_max
+    alpha = alpha_raw / cond.sigma_max if cond.sigma_max > 0 else math.inf
     if alpha < 1.0:  # estimated ‖A‖₂ below its true value by the estimator's error
         notes.append(f"α = {alpha:.6g} < 1 from the ‖A‖₂ estimate's error; used α = 1")
         alpha = 1.0
-    sources["alpha"] = ("d·‖A‖_max/‖A‖₂ (sparse access, DESIGN §3.1)" if encoding == "sparse"
-                        else "‖A‖₂/‖A‖₂ = 1 (unitary dilation)")
+    sources["alpha"] = {"sparse": "α_raw/‖A‖₂, α_raw = d·‖A‖_max (sparse access, DESIGN §3.1)",
+                        "lcu": "α_raw/‖A‖₂, α_raw = ‖c‖₁ of the Pauli coefficients",
+                        "dense": "‖A‖₂/‖A‖₂ = 1 (unitary dilation)"}[encoding]
+    common = dict(alpha_raw=alpha_raw, block_encoding=describe, ancilla_qubits=ancillas, per_query_counts=counts,
+                  state_preparation=prep_counts, time_terms=terms)
     if math.isinf(cond.kappa):
         notes.append("quantum solver not applicable: A is singular (κ = ∞)")
-        return Estimate(props.n, props.nnz, props.sparsity, cond.sigma_max, props.norm_max, props.hermitian,
-                        dilated, math.inf, cond.method, cond.kind, cond.rel_error, alpha, epsilon, encoding,
-                        None, None, p, qubits, be.gates, gate_time, per_query_seconds, None, classical_seconds,
-                        model.solver, "classical", True, backend, timing, tuple(notes), sources)
+        return Estimate(n=props.n, nnz=props.nnz, sparsity=props.sparsity, norm_2=cond.sigma_max,
+                        norm_max=props.norm_max, hermitian=props.hermitian, dilated=dilated, kappa=math.inf,
+                        kappa_method=cond.method, kappa_kind=cond.kind, kappa_rel_error=cond.rel_error, alpha=alpha,
+                        epsilon=epsilon, encoding=encoding, query_count=None, expected_query_count=None,
+                        success_probability=p, logical_qubits=qubits, gate_time=gate_time,
+                        per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None,
+                        classical_seconds=classical_seconds, classical_solver=model.solver, processor="classical",
+                        verdict_certain=True, backend=backend, device_timing=timing, notes=tuple(notes),
+                        sources=sources, **common)
 
     params = jennings_parameters(cond.kappa, epsilon)
     notes.extend(params.notes)
 
+    def breakdown(kappa: float) -> dict[str, float]:
+        calls = jennings_expected_query_count(alpha, max(kappa, params.kappa), params.epsilon)
+        return solve_time_terms(calls, p, props.n, epsilon, per_query_seconds, prep_seconds, readout_seconds, terms)
+
     def quantum_time(kappa: float) -> float:
-        k = max(kappa, params.kappa)
-        return jennings_expected_query_count(alpha, k, params.epsilon) * per_query_seconds
+        return total_seconds(breakdown(kappa))
 
     q = jennings_query_count(alpha, params.kappa, params.epsilon)
     q_expected = jennings_expected_query_count(alpha, params.kappa, params.epsilon)
     at_bound = ", at κ's certified lower bound (κ not refined)" if cond.kind == "lower-bound" else ""
     sources["query_count"] = f"Jennings et al. 2023, Theorem 1 (DESIGN §3.1){at_bound}"
     sources["expected_query_count"] = f"Q*/p, p = 0.39 − 0.204ε{at_bound}"
-    sources["quantum_seconds"] = f"expected calls × per-query time{at_bound}"
-    quantum_seconds = q_expected * per_query_seconds
+    sources["quantum_seconds"] = ("Q*/p × t_query" + (" + 2Q*/p × t_Ub" if terms.state_preparation else "")
+                                  + {"none": "", "measure": " + t_readout/p", "full": " + t_readout/p, × ⌈N/ε²⌉"}[
+                                      terms.readout] + f" (estimators.solve_time){at_bound}")
+    time_breakdown = breakdown(cond.kappa)
+    quantum_seconds = total_seconds(time_breakdown)
     processor = "quantum" if quantum_seconds < classical_seconds else "classical"
     certain = True
     if cond.kind == "lower-bound":
@@ -211,7 +252,12 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         certain = (lo_t >= classical_seconds) or (hi_t < classical_seconds)
         if not certain:
             notes.append("verdict within κ's error bar: the two processors are too close to call")
-    return Estimate(props.n, props.nnz, props.sparsity, cond.sigma_max, props.norm_max, props.hermitian, dilated,
-                    cond.kappa, cond.method, cond.kind, cond.rel_error, alpha, epsilon, encoding, q, q_expected, p,
-                    qubits, be.gates, gate_time, per_query_seconds, quantum_seconds, classical_seconds, model.solver,
-                    processor, certain, backend, timing, tuple(notes), sources)
+    return Estimate(n=props.n, nnz=props.nnz, sparsity=props.sparsity, norm_2=cond.sigma_max, norm_max=props.norm_max,
+                    hermitian=props.hermitian, dilated=dilated, kappa=cond.kappa, kappa_method=cond.method,
+                    kappa_kind=cond.kind, kappa_rel_error=cond.rel_error, alpha=alpha, epsilon=epsilon,
+                    encoding=encoding, query_count=q, expected_query_count=q_expected, success_probability=p,
+                    logical_qubits=qubits, gate_time=gate_time, per_query_seconds=per_query_seconds,
+                    quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds,
+                    classical_seconds=classical_seconds, classical_solver=model.solver, processor=processor,
+                    verdict_certain=certain, backend=backend, device_timing=timing, notes=tuple(notes),
+                    sources=sources, **common)

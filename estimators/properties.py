@@ -13,9 +13,8 @@ import scipy.sparse as sp
 
 from qlsa.serialization import jsonable
 
-from .matrix_input import Matrix, ensure_finite
+from qlsa.matrices import HERMITIAN_RTOL, Matrix, ensure_finite, hermitian_probe, is_hermitian, probe_says_hermitian
 
-SYMMETRY_RTOL = 1e-10
 SINGLE_RANGE = (1e-30, 1e30)   # ‖A‖_max for which fl₃₂(A) neither overflows nor sinks A into subnormals
 _PANEL_ROWS = 64               # 64 rows × 4000 × 8 B = 2 MB: read from memory once, then from cache
 
@@ -44,17 +43,17 @@ class MatrixScan:
     single: np.ndarray | None = None
 
 
-def matrix_properties(A: Matrix, rtol: float = SYMMETRY_RTOL, seed: int = 0) -> MatrixProperties:
+def matrix_properties(A: Matrix, rtol: float = HERMITIAN_RTOL, seed: int = 0) -> MatrixProperties:
     """:class:`MatrixProperties` of a matrix from :func:`~estimators.as_matrix` (see :func:`scan_matrix`)."""
     return scan_matrix(A, rtol=rtol, seed=seed).properties
 
 
-def scan_matrix(A: Matrix, single: bool = False, rtol: float = SYMMETRY_RTOL, seed: int = 0) -> MatrixScan:
+def scan_matrix(A: Matrix, single: bool = False, rtol: float = HERMITIAN_RTOL, seed: int = 0) -> MatrixScan:
     """Properties, finiteness check and (``single``) the f32 copy of A in one pass.
 
     Sparse: from the index structure. Dense: rows are streamed in cache-sized panels split
     across threads (NumPy and BLAS release the GIL); per panel: both products of the symmetry
-    probe of :func:`is_hermitian` (Ax and xᵀA), the f32 copy, a zero test (row counts only
+    probe of :func:`qlsa.matrices.is_hermitian` (Ax and xᵀA), the f32 copy, a zero test (row counts only
     where a zero occurs) and the peak |a_ij|, the last two on the f32 rows while they are in
     cache (exact: rounding to f32 is monotone and keeps zeros; rows where a tiny entry underflows
     to 0 are recounted in f64, and ‖A‖_max is read in f64 from the panels holding the peak).
@@ -72,7 +71,7 @@ def scan_matrix(A: Matrix, single: bool = False, rtol: float = SYMMETRY_RTOL, se
         props = MatrixProperties(A.shape[0], int(row_nnz.sum()), int(row_nnz.max()), norm_max, is_hermitian(A, rtol))
         return MatrixScan(props)
     n = A.shape[0]
-    x = _probe(n, seed)
+    x = hermitian_probe(n, seed)
     real = not np.iscomplexobj(A)
     copy = np.empty((n, n), np.float32) if single and real else None
 
@@ -117,28 +116,5 @@ def scan_matrix(A: Matrix, single: bool = False, rtol: float = SYMMETRY_RTOL, se
             ax, xa = A @ x, x @ A
     if copy is not None and not SINGLE_RANGE[0] <= norm_max <= SINGLE_RANGE[1]:
         copy = None
-    props = MatrixProperties(n, int(counts.sum()), int(counts.max()), norm_max, _probe_says_hermitian(ax, xa, rtol))
+    props = MatrixProperties(n, int(counts.sum()), int(counts.max()), norm_max, probe_says_hermitian(ax, xa, rtol))
     return MatrixScan(props, copy)
-
-
-def is_hermitian(A: Matrix, rtol: float = SYMMETRY_RTOL, seed: int = 0) -> bool:
-    """A == Aᴴ: exact for sparse; for dense, a randomized probe ‖(A − Aᴴ)x‖ ≤ rtol·‖Ax‖.
-
-    For A ≠ Aᴴ, (A − Aᴴ)x ≠ 0 with probability 1 for a Gaussian x, so two matrix–vector
-    passes (Ax and Aᴴx = (xᵀA)ᴴ, no transposed copy) replace the strided O(n²) comparison.
-    """
-    if sp.issparse(A):
-        diff = (A - A.conj().T).tocsr()
-        if diff.nnz == 0:
-            return True
-        return bool(np.abs(diff.data).max() <= rtol * max(np.abs(A.data).max(), 1e-300))
-    x = _probe(A.shape[0], seed)
-    return _probe_says_hermitian(A @ x, x @ A, rtol)
-
-
-def _probe(n: int, seed: int) -> np.ndarray:
-    return np.random.default_rng(seed).standard_normal(n)
-
-
-def _probe_says_hermitian(ax: np.ndarray, xa: np.ndarray, rtol: float) -> bool:
-    return bool(np.linalg.norm(ax - np.conj(xa)) <= rtol * (np.linalg.norm(ax) + 1e-300))

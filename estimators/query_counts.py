@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from qlsa.serialization import jsonable
 from qlsa.errors import InvalidParameterError
+from qlsa.checks import check_epsilon
 
 KAPPA_MIN = math.sqrt(12.0)  # Theorem 1 of Jennings et al. assumes κ ≥ √12 …
 EPSILON_MAX = 0.24           # … and ε ≤ 0.24
@@ -21,8 +22,7 @@ def _check(alpha: float, kappa: float, epsilon: float) -> None:
         raise InvalidParameterError(f"α must be a finite number ≥ 1 (scaled block-encoding), got {alpha}")
     if not (kappa >= 1.0) or math.isnan(kappa):
         raise InvalidParameterError(f"κ must be ≥ 1, got {kappa}")
-    if not (0.0 < epsilon < 1.0):
-        raise InvalidParameterError(f"ε must lie in (0, 1), got {epsilon}")
+    check_epsilon(epsilon, "ε")
 
 
 def jennings_query_count(alpha: float, kappa: float, epsilon: float) -> float:
@@ -43,8 +43,7 @@ def jennings_query_count(alpha: float, kappa: float, epsilon: float) -> float:
 
 def jennings_success_probability(epsilon: float) -> float:
     """Heralded success probability of one run: p ≥ 0.39 − 0.204ε (Theorem 1)."""
-    if not (0.0 < epsilon < 1.0):
-        raise InvalidParameterError(f"ε must lie in (0, 1), got {epsilon}")
+    check_epsilon(epsilon, "ε")
     return 0.39 - 0.204 * epsilon
 
 

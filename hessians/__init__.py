@@ -6,7 +6,6 @@ from .capture import KINDS, HessianBlock, capture, flat_gradient
 from .fisher_factor import FisherFactor, fisher_factor
 from .prune import PruneResult, prune, regularize
 from .sparsity import p_sparsity, plot_p_sparsity, row_sparsity
-from .tracking import block_estimates
 
-__all__ = ["KINDS", "STRUCTURES", "BlockSpec", "FisherFactor", "HessianBlock", "PruneResult", "block_estimates", "block_specs",
+__all__ = ["KINDS", "STRUCTURES", "BlockSpec", "FisherFactor", "HessianBlock", "PruneResult", "block_specs",
            "capture", "fisher_factor", "flat_gradient", "p_sparsity", "plot_p_sparsity", "prune", "regularize", "row_sparsity"]

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
-from estimators.condition import extreme_eigenvalues
+from qlsa.matrices import is_hermitian
+from qlsa.spectrum import extreme_eigenvalues
 from qlsa.errors import InvalidParameterError
 from qlsa.serialization import jsonable
 
@@ -59,7 +60,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     repair needs them.
     """
     A = _dense(H)
-    if not np.allclose(A, A.T, rtol=1e-10, atol=1e-12 * np.abs(A).max()):
+    if not is_hermitian(A):
         raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
     n = A.shape[0]
     budget = _budgets(A, d, p)

@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 __all__ = ["BlockEncoding", "CalibrationError", "InvalidMatrixError", "InvalidParameterError", "MatrixFileError",
            "QlsaError", "ResourceLimitError", "SolveResult", "__version__", "block_encoding", "solve"]
 
-_LAZY = {"block_encoding": "encodings", "BlockEncoding": "encodings", "solve": "solver", "SolveResult": "solver"}
+_LAZY = {"block_encoding": "block_encodings", "BlockEncoding": "block_encodings", "solve": "solver", "SolveResult": "solver"}
 
 
 def __getattr__(name: str):

@@ -38,10 +38,10 @@ from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate
 from qiskit.circuit.library import StatePreparation
 
-from estimators import condition_number
 from qlsa.errors import InvalidMatrixError, ResourceLimitError
 
-from .encodings import block_encoding
+from .block_encodings import block_encoding
+from .spectrum import extreme_eigenvalues
 from .qsp_angles import qsvt_angles
 
 # Largest number of U_A boxes an explicit circuit is built with (κ = 100 at ε = 0.1 holds 14k);
@@ -109,17 +109,17 @@ class JenningsBuilder:
     """Registers and boxes; ``build`` returns the full circuit."""
 
     def __init__(self, A, b: np.ndarray, epsilon: float, encoding: str = "dense", seed: int = 0):
-        cond = condition_number(A, tol=1e-3)
-        if not cond.definite or not np.isfinite(cond.kappa):
+        lam_min, lam_max, _ = extreme_eigenvalues(A, tol=1e-3)
+        if not lam_min > 0:
             raise InvalidMatrixError("the Jennings (An–Lin) path needs Hermitian positive-definite A; use hhl or qsvt "
                                      "for indefinite or non-Hermitian systems")
-        self.norm = float(cond.sigma_max)
-        self.kappa = float(cond.kappa)
+        self.norm = float(lam_max)
+        self.kappa = float(lam_max / lam_min)
         self.epsilon = epsilon
         self.seed = seed
         be = block_encoding(A / self.norm, encoding)
         self.be = be
-        self.alpha = max(1.0, be.alpha)             # Â = A/‖A‖₂ has ‖Â‖₂ = 1, so α = α_raw ≥ 1
+        self.alpha = max(1.0, be.alpha_raw)         # Â = A/‖A‖₂ has ‖Â‖₂ = 1, so α = α_raw ≥ 1
         self.n = be.num_system_qubits
         self.u_a: Gate = be.to_gate("U_A")
         self.u_a_dg: Gate = be.circuit.inverse().to_gate(label="U_A_dg")

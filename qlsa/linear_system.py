@@ -1,5 +1,7 @@
 """Bring A x = b into the form the circuits need: Hermitian (dilation) and 2ⁿ-dimensional (padding).
 
+- Hermitian is :func:`qlsa.matrices.is_hermitian` (one test, one tolerance); within it, the
+  exactly Hermitian part (A + Aᴴ)/2 is what the circuit encodes (``symmetrized``).
 - Non-Hermitian A: H = [[0, A], [Aᴴ, 0]] with right-hand side [b; 0]; then H·[0; x] = [b; 0],
   so the solution sits in the second half (DESIGN.md §3.3: one more qubit, same κ).
 - N not a power of two: A ⊕ c·I_{2ⁿ−N} and b ⊕ 0, with c = clip(‖A‖_max, σ_min, σ_max) so
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from estimators import as_matrix
+from .matrices import as_matrix, is_hermitian
 from qlsa.errors import InvalidMatrixError, InvalidParameterError
 
 MAX_DENSE_N = 2**12   # above this the explicit (dense) preparation is refused
@@ -30,6 +32,7 @@ class PreparedSystem:
     n_original: int
     dilated: bool
     padded: bool
+    symmetrized: bool = False   # A was Hermitian within HERMITIAN_RTOL and (A + Aᴴ)/2 is encoded
 
     @property
     def num_qubits(self) -> int:
@@ -39,13 +42,6 @@ class PreparedSystem:
         """The x of the original system inside the circuit's solution vector y."""
         start = self.n_original if self.dilated else 0
         return y[start: start + self.n_original]
-
-
-def _is_hermitian(A) -> bool:
-    diff = A - A.conj().T
-    if sp.issparse(diff):
-        return diff.count_nonzero() == 0 or abs(diff).max() <= 1e-12 * max(abs(A).max(), 1e-300)
-    return bool(np.allclose(A, A.conj().T, rtol=0, atol=1e-12 * max(np.abs(A).max(), 1e-300)))
 
 
 def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = False) -> PreparedSystem:
@@ -65,7 +61,13 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
         if not np.any(b):
             raise InvalidParameterError("b is the zero vector: A x = 0 has no normalised solution state")
     dilated = False
-    if not _is_hermitian(A):
+    hermitian = is_hermitian(A)
+    if hermitian:   # within HERMITIAN_RTOL: encode the Hermitian part, exactly symmetric (recorded in the result)
+        symmetrized = bool((A != A.conj().T).nnz if keep_sparse else np.any(A != A.conj().T))
+        if symmetrized:
+            A = (A + A.conj().T) / 2
+    else:
+        symmetrized = False
         if not dilate:
             raise InvalidMatrixError("A is not Hermitian; pass dilate=True to solve through [[0, A], [Aᴴ, 0]]")
         Z = sp.csr_matrix((n, n)) if keep_sparse else np.zeros((n, n), dtype=A.dtype)
@@ -82,7 +84,7 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
         else:
             A = np.block([[A, np.zeros((m, size - m))], [np.zeros((size - m, m)), c * np.eye(size - m)]])
         b = None if b is None else np.concatenate([b, np.zeros(size - m, dtype=b.dtype)])
-    return PreparedSystem(A, b, n, dilated, padded)
+    return PreparedSystem(A, b, n, dilated, padded, symmetrized)
 
 
 def _padding_value(A) -> float:

@@ -8,28 +8,38 @@ the noiseless run, and compared with the exact solution.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from qiskit import QuantumCircuit, transpile
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 
-from estimators.calibration import load_calibration
-from qlsa.errors import CalibrationError, ResourceLimitError
+from .backends import fake_backend
+from .errors import CalibrationError, ResourceLimitError
 
 MAX_NOISY_QUBITS = 10   # density matrix 4^q
 
 
+def noise_backend(source: Any) -> Any:
+    """A backend to take a noise model from: a fake-backend name, or a BackendV2 object."""
+    if hasattr(source, "target") and hasattr(source, "name"):
+        return source
+    backend = fake_backend(source) if isinstance(source, str) else None
+    if backend is None:
+        raise CalibrationError(f"noise needs an offline fake backend name (e.g. fake_sherbrooke) or a backend object, "
+                               f"got {source!r}; `qlsa calibrate --list` shows the names")
+    return backend
+
+
 def noisy_hhl(qc: QuantumCircuit, n: int, t: int, prep, x_exact: np.ndarray, source) -> tuple[float, float, str]:
     """Fidelity and success probability of ``qc`` (HHL) under the snapshot's noise."""
-    cal = load_calibration(source)
+    backend = noise_backend(source)
     if qc.num_qubits > MAX_NOISY_QUBITS:
         raise ResourceLimitError(f"the noisy density-matrix run takes at most {MAX_NOISY_QUBITS} qubits; this HHL "
                                  f"circuit has {qc.num_qubits} (use N = 2 and a larger ε, or clock=…)")
-    if cal.backend_object is None:
-        raise CalibrationError(f"{cal.backend}: a noise model needs a backend (fake backend name), not a bare "
-                               f"properties file or Target")
-    noise = NoiseModel.from_backend(cal.backend_object)
-    tq = transpile(qc, target=cal.target, optimization_level=1, seed_transpiler=0)
+    noise = NoiseModel.from_backend(backend)
+    tq = transpile(qc, target=backend.target, optimization_level=1, seed_transpiler=0)
     layout = tq.layout.final_index_layout()
     tq.save_density_matrix(qubits=layout)
     sim = AerSimulator(method="density_matrix", noise_model=noise)
@@ -41,10 +51,10 @@ def noisy_hhl(qc: QuantumCircuit, n: int, t: int, prep, x_exact: np.ndarray, sou
     block = rho[np.ix_(sel, sel)]
     p = float(np.trace(block).real)
     if p <= 0:
-        return 0.0, 0.0, cal.backend
+        return 0.0, 0.0, backend.name
     block = block / p
     start = prep.n_original if prep.dilated else 0
     sub = block[start: start + prep.n_original, start: start + prep.n_original]
     w = float(np.trace(sub).real)
     fid = float(np.real(np.vdot(x_exact, sub @ x_exact)) / w) if w > 0 else 0.0
-    return fid, p * w, cal.backend
+    return fid, p * w, backend.name

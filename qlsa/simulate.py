@@ -1,7 +1,8 @@
 """Statevector simulation of the toolkit's circuits with qiskit-aer.
 
-Circuits are first transpiled to {u, cx} (Aer would otherwise receive high-level
-instructions such as multiplexers it does not take), then run once.
+Circuits are first lowered to {u, cx, ccx} without optimisation (Aer would otherwise receive
+high-level instructions it does not take; no pass may assume the |0…0⟩ input of a circuit that
+is an operator), then run once.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from qiskit_aer import AerSimulator  # also adds QuantumCircuit.set_statevector 
 from qlsa.errors import ResourceLimitError
 
 MAX_SIMULATED_QUBITS = 22
+_BASIS = ["u", "cx", "ccx"]
 
 
 def _check(num_qubits: int) -> None:
@@ -24,7 +26,7 @@ def _check(num_qubits: int) -> None:
 def statevector(circuit: QuantumCircuit, initial: np.ndarray | None = None) -> np.ndarray:
     """Final state of ``circuit`` from |0…0⟩, or from the state ``initial`` (qiskit little-endian order)."""
     _check(circuit.num_qubits)
-    tq = transpile(circuit, basis_gates=["u", "cx"], optimization_level=1)
+    tq = transpile(circuit, basis_gates=_BASIS, optimization_level=0)
     if initial is not None:
         start = QuantumCircuit(*tq.qregs, *tq.cregs)
         start.set_statevector(initial)
@@ -48,3 +50,4 @@ def top_left_block(circuit: QuantumCircuit, num_system_qubits: int) -> np.ndarra
     full.compose(circuit, qubits=range(q), inplace=True)
     psi = statevector(full).reshape(N, 2 ** (q - n), N)
     return psi[:, 0, :].T * np.sqrt(N)
+

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from qlsa.errors import InvalidMatrixError, InvalidParameterError
+from qlsa.checks import check_epsilon
 from qlsa.serialization import jsonable
 
 from .linear_system import prepare_system
@@ -50,8 +51,7 @@ class SolveResult:
 def _check(A: np.ndarray, epsilon: float, method: str) -> None:
     if method not in METHODS:
         raise InvalidParameterError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if not (0 < epsilon < 1):
-        raise InvalidParameterError(f"epsilon must lie in (0, 1), got {epsilon}")
+    check_epsilon(epsilon)
     s = np.linalg.svd(A, compute_uv=False)
     if s[-1] <= s[0] * 1e-12:
         raise InvalidMatrixError("A is singular (κ = ∞): a quantum linear solver does not apply")

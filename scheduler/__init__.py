@@ -4,8 +4,9 @@ from .cost_models import ClassicalCholeskyCost, CostModel, JenningsCost, PaperQu
 from .policies import POLICIES, Decision, Policy
 from .qnewton import LedgerRow, NewtonSettings, QNewton
 from .solvers import classical_solve, quantum_solve
+from .tracking import block_estimates
 from .trainer import METHODS, MethodResult, TrainConfig, Trainer, TrainingDivergedError
 
 __all__ = ["POLICIES", "METHODS", "ClassicalCholeskyCost", "CostModel", "Decision", "JenningsCost", "LedgerRow",
            "MethodResult", "NewtonSettings", "PaperQuantumCost", "Policy", "QNewton", "TrainConfig", "Trainer",
-           "TrainingDivergedError", "classical_solve", "quantum_solve"]
+           "TrainingDivergedError", "block_estimates", "classical_solve", "quantum_solve"]

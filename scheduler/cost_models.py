@@ -1,9 +1,9 @@
 """Cost models: predicted seconds to solve one block, all reading the same :class:`estimators.Estimate`.
 
 - :class:`ClassicalCholeskyCost` — T = c1·n³ + c2 fitted on this machine (Q-Newton Eq. 3).
-- :class:`JenningsCost` — expected U_A calls Q*/p × per-query time, the per-query time being
-  gates × gate time or the transpiled duration on a calibrated backend, whichever the
-  estimate was made with (Jennings et al. Theorem 1, DESIGN.md §3.1, §3.6).
+- :class:`JenningsCost` — the estimate's own quantum seconds (:mod:`estimators.solve_time`:
+  Q*/p queries, state preparation, readout; per-query time from gates × gate time or the
+  calibrated backend, whichever the estimate was made with; DESIGN.md §3.1, §3.6).
 - :class:`PaperQuantumCost` — Q-Newton Eq. 4: q1·d·κ·ln(n/ε) + q2.
 """
 
@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from typing import Protocol
 
-from estimators import ClassicalCostModel, Estimate, jennings_expected_query_count, jennings_parameters
+from estimators import ClassicalCostModel, Estimate
 
 
 class CostModel(Protocol):
@@ -37,14 +37,11 @@ class ClassicalCholeskyCost:
 
 @dataclass(frozen=True)
 class JenningsCost:
-    name: str = "Jennings Q*/p × per-query time"
+    name: str = "Jennings Q*/p × per-query time + state preparation + readout"
     processor: str = "quantum"
 
     def seconds(self, e: Estimate) -> float:
-        if math.isinf(e.kappa):
-            return math.inf
-        p = jennings_parameters(e.kappa, e.epsilon)
-        return jennings_expected_query_count(e.alpha, p.kappa, p.epsilon) * e.per_query_seconds
+        return math.inf if e.quantum_seconds is None else e.quantum_seconds
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ import numpy as np
 import torch
 
 from estimators import ClassicalCostModel, condition_number, estimate, load_calibration
-from estimators.condition import extreme_eigenvalues
+from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
 from qlsa.errors import InvalidParameterError
+from qlsa.checks import check_epsilon
 from qlsa.serialization import jsonable
 
 from .policies import Policy
@@ -74,8 +75,7 @@ class NewtonSettings:
             load_calibration(self.backend)   # fail fast on an unknown backend or a bad file
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise InvalidParameterError(f"Newton learning rate must be > 0, got {self.lr}")
-        if not (0 < self.epsilon < 1):
-            raise InvalidParameterError(f"epsilon must lie in (0, 1), got {self.epsilon}")
+        check_epsilon(self.epsilon)
         if self.prune_d is not None and self.prune_d < 1:
             raise InvalidParameterError(f"prune d must be ≥ 1, got {self.prune_d}")
 

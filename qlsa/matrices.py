@@ -1,4 +1,5 @@
-"""Turn user input (arrays, sparse matrices, tensors, files) into a validated matrix.
+"""The matrix layer: user input (arrays, sparse matrices, tensors, files) → a validated matrix,
+and the one Hermitian test every package uses.
 
 Dense input becomes a C-contiguous float64/complex128 ``numpy.ndarray``; sparse input a
 canonical ``scipy.sparse.csr_array`` with explicit zeros removed. Files are read safely:
@@ -21,6 +22,7 @@ from qlsa.errors import InvalidMatrixError, MatrixFileError
 Matrix = Union[np.ndarray, sp.csr_array]
 
 SUPPORTED_SUFFIXES = (".npy", ".npz", ".mtx")
+HERMITIAN_RTOL = 1e-10   # the one tolerance of "A is Hermitian", relative (see is_hermitian)
 
 
 def load_matrix(path: str | Path) -> Matrix:
@@ -71,7 +73,7 @@ def as_matrix(obj: Any, check_finite: bool = True) -> Matrix:
     """Validate and convert a matrix-like object; raise :class:`InvalidMatrixError` if unusable.
 
     ``check_finite=False`` leaves the NaN/Inf check to a caller that reads every entry
-    anyway (:func:`~estimators.properties.scan_matrix` does, within its one pass).
+    anyway (:func:`estimators.properties.scan_matrix` does, within its one pass).
     """
     if isinstance(obj, (str, Path)):
         return load_matrix(obj)
@@ -132,3 +134,29 @@ def ensure_finite(values: np.ndarray) -> None:
 
 def _is_torch_tensor(obj: Any) -> bool:
     return type(obj).__module__.startswith("torch") and hasattr(obj, "detach")
+
+
+def densify(A: Matrix) -> np.ndarray:
+    """A dense ``numpy.ndarray`` view or copy of a matrix from :func:`as_matrix`."""
+    return A.toarray() if sp.issparse(A) else np.asarray(A)
+
+
+def is_hermitian(A: Matrix, rtol: float = HERMITIAN_RTOL, seed: int = 0) -> bool:
+    """A == Aᴴ to ``rtol``: ‖(A − Aᴴ)x‖₂ ≤ rtol·‖Ax‖₂ for a seeded Gaussian probe x.
+
+    For A ≠ Aᴴ, (A − Aᴴ)x ≠ 0 with probability 1, so two matrix–vector passes (Ax and
+    Aᴴx = (xᵀA)ᴴ, no transposed copy) replace the strided O(n²) comparison. The one test of
+    the toolkit: ``estimate`` (through its scan), ``prepare_system`` and ``prune`` all use it.
+    """
+    x = hermitian_probe(A.shape[0], seed)
+    return probe_says_hermitian(A @ x, x @ A, rtol)
+
+
+def hermitian_probe(n: int, seed: int = 0) -> np.ndarray:
+    """The Gaussian probe vector of :func:`is_hermitian`."""
+    return np.random.default_rng(seed).standard_normal(n)
+
+
+def probe_says_hermitian(ax: np.ndarray, xa: np.ndarray, rtol: float = HERMITIAN_RTOL) -> bool:
+    """The criterion of :func:`is_hermitian` from Ax and xᵀA."""
+    return bool(np.linalg.norm(ax - np.conj(xa)) <= rtol * (np.linalg.norm(ax) + 1e-300))

@@ -1,16 +1,56 @@
-"""What ``qlsa circuit`` reports: build the circuit, count it, optionally simulate, draw, export."""
+"""``qlsa circuit``: build, count, simulate, draw and export QLSA circuits and block-encodings."""
 
 from __future__ import annotations
+
+import argparse
 
 from typing import Any
 
 import numpy as np
-from qiskit import qasm3, transpile
 
-from estimators import load_matrix
-from qlsa.errors import MatrixFileError, ResourceLimitError
+from qlsa.errors import InvalidParameterError, MatrixFileError, ResourceLimitError
 
-from .simulate import MAX_SIMULATED_QUBITS
+from qlsa.cli import number as _number
+
+
+def add_circuit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("circuit", help="build, inspect and simulate QLSA circuits and block-encodings",
+                       description="Build the circuit of METHOD for the matrix in PATH and report its qubits, depth, "
+                                   "gate counts and U_A calls; --simulate runs it and compares with numpy.")
+    p.add_argument("method", choices=("hhl", "qsvt", "jennings", "sparse", "dense", "lcu"),
+                   help="solver (hhl, qsvt, jennings) or block-encoding kind (sparse, dense, lcu)")
+    p.add_argument("--encoding", choices=("dense", "sparse", "lcu"), default="dense",
+                   help="block-encoding inside the jennings circuit (default dense)")
+    p.add_argument("path", help="matrix file: .npy (no pickle), .npz (scipy.sparse), .mtx")
+    p.add_argument("--b", metavar="PATH", help="right-hand side (.npy); default: the all-ones vector")
+    p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
+    p.add_argument("--simulate", action="store_true", help="simulate and report fidelity and success probability")
+    p.add_argument("--backend", metavar="NAME", help="with --simulate and hhl: also run with this snapshot's noise")
+    p.add_argument("--draw", choices=("text", "mpl"), help="draw the (top-level) circuit; mpl needs --out FILE.png")
+    p.add_argument("--out", metavar="FILE", help="image file for --draw mpl")
+    p.add_argument("--qasm", metavar="FILE", help="write the circuit (in u, cx) as OpenQASM 3")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=_run_circuit)
+
+
+def _run_circuit(args: argparse.Namespace) -> int:
+    from qlsa.report import table, write_json
+
+    if args.draw == "mpl" and not args.out:
+        raise InvalidParameterError("--draw mpl needs --out FILE.png")
+    if args.backend and not (args.simulate and args.method == "hhl"):
+        raise InvalidParameterError("--backend (noise) applies to `qlsa circuit hhl … --simulate`")
+    rep, text = circuit_report(args.method, args.path, args.b, args.epsilon, args.simulate, args.backend,
+                               args.draw, args.out, args.qasm, args.encoding)
+    if args.json:
+        print(write_json(rep))
+        return 0
+    if text:
+        print(text)
+    print(table([(k, v) for k, v in rep.items() if not isinstance(v, dict)], header=("quantity", "value")))
+    if rep.get("gate_counts"):
+        print("gate counts: " + ", ".join(f"{k} {v}" for k, v in rep["gate_counts"].items()))
+    return 0
 
 
 def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
@@ -23,34 +63,44 @@ def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
     return np.asarray(b).ravel(), path
 
 
-def _hermitian(A) -> bool:
-    from estimators.properties import is_hermitian
-    return is_hermitian(A)
-
-
 def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, simulate: bool, backend: str | None,
                    draw: str | None, out: str | None, qasm: str | None, encoding: str = "dense"
                    ) -> tuple[dict[str, Any], str]:
+    if qasm and method in ("jennings", "qsvt"):
+        raise InvalidParameterError(f"--qasm exports hhl and block-encodings; the {method} circuit is made of oracle "
+                                    f"boxes (jennings) or a PennyLane tape (qsvt) — export its U_A with "
+                                    f"`qlsa circuit sparse|lcu|dense PATH --qasm FILE`")
+    if draw and method in ("jennings", "qsvt"):
+        raise InvalidParameterError(f"--draw applies to hhl and block-encodings, not {method}")
+    from qiskit import qasm3, transpile
+
+    from qlsa.block_encodings import COUNT_BASIS
+    from qlsa.matrices import is_hermitian, load_matrix
+    from qlsa.simulate import MAX_SIMULATED_QUBITS
     A = load_matrix(path)
     rep: dict[str, Any] = {"method": method, "matrix": path, "N": A.shape[0]}
     text = ""
     if method in ("sparse", "dense", "lcu"):
-        from .encodings import block_encoding
+        from qlsa.block_encodings import GateCounts, block_encoding
         be = block_encoding(A, method)
+        rep.update(alpha=be.alpha, alpha_raw=be.alpha_raw, system_qubits=be.num_system_qubits,
+                   ancilla_qubits=be.num_ancillas, dilated=be.dilated, padded=be.padded,
+                   symmetrized=be.symmetrized, oracle=be.oracle, U_A_calls=1,
+                   per_query_counts=be.gate_counts().to_dict())
         qc = be.circuit
-        rep.update(alpha=be.alpha, system_qubits=be.num_system_qubits, ancilla_qubits=be.num_ancillas,
-                   dilated=be.dilated, padded=be.padded, oracle=be.oracle, U_A_calls=1)
+        built = GateCounts.of_circuit(qc)
+        rep["built_counts_equal_spec"] = built == be.gate_counts() if method != "dense" else \
+            "≤ (the QSD count is the generic bound)"
         if simulate:
             if qc.num_qubits + be.num_system_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits (+{be.num_system_qubits} reference) over the limit"
             else:
-                M = be.matrix.toarray() if hasattr(be.matrix, "toarray") else np.asarray(be.matrix)
-                rep["max_error_top_left_vs_A/alpha"] = float(np.max(np.abs(be.top_left() - M / be.alpha)))
+                rep["max_error_top_left_vs_A/alpha_raw"] = float(np.max(np.abs(be.top_left() - be.matrix / be.alpha_raw)))
     elif method == "jennings":
         from estimators import jennings_query_count, jennings_parameters
 
-        from .jennings import MAX_U_A_CALLS, JenningsBuilder, count_calls
-        from .linear_system import prepare_system
+        from qlsa.jennings import MAX_U_A_CALLS, JenningsBuilder, count_calls
+        from qlsa.linear_system import prepare_system
         b, rep["b"] = _load_b(b_path, A.shape[0])
         prep = prepare_system(A, b, keep_sparse=(encoding == "sparse"))
         jb = JenningsBuilder(prep.matrix, prep.b, epsilon, encoding)
@@ -78,12 +128,10 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                 xe = np.linalg.solve(np.asarray(A.toarray() if hasattr(A, "toarray") else A), b)
                 rep.update(fidelity=float(abs(np.vdot(xe, x)) ** 2 / (np.vdot(xe, xe).real * np.vdot(x, x).real)),
                            success_probability=p)
-        if draw or qasm:
-            rep["note"] = "--draw and --qasm apply to hhl and block-encodings (the jennings circuit is boxes)"
         return rep, text
     elif method == "qsvt":
-        from .solver import solve
-        from .qsvt import MAX_DEGREE, cks_degree, inverse_polynomial
+        from qlsa.solver import solve
+        from qlsa.qsvt import MAX_DEGREE, cks_degree, inverse_polynomial
         b, rep["b"] = _load_b(b_path, A.shape[0])
         dense = np.asarray(A.toarray() if hasattr(A, "toarray") else A)
         s = np.linalg.svd(dense, compute_uv=False)
@@ -103,18 +151,16 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=2 * degree)
         if r is not None:
             rep.update(qubits=r.qubits, fidelity=r.fidelity, success_probability=r.success_probability)
-        if draw or qasm:
-            rep["note"] = "qsvt runs as a PennyLane tape; --draw and --qasm apply to hhl and block-encodings"
         return rep, text
     else:
-        from .hhl import MAX_SYSTEM_QUBITS, clock_qubits, hhl_circuit
-        from .linear_system import prepare_system
+        from qlsa.hhl import MAX_SYSTEM_QUBITS, clock_qubits, hhl_circuit
+        from qlsa.linear_system import prepare_system
         b, rep["b"] = _load_b(b_path, A.shape[0])
         if A.shape[0] > 2**MAX_SYSTEM_QUBITS:   # too large to build: count from the formulas instead
             from estimators import condition_number
             from estimators.query_counts import system_qubits
             cond = condition_number(A)
-            n_sys = system_qubits(A.shape[0]) + (0 if _hermitian(A) else 1)   # +1: the dilation
+            n_sys = system_qubits(A.shape[0]) + (0 if is_hermitian(A) else 1)   # +1: the dilation
             t = clock_qubits(cond.kappa, epsilon)
             rep.update(built=f"no: HHL's controlled e^(iAt) are dense 2ⁿ×2ⁿ unitaries (limit N = "
                              f"{2**MAX_SYSTEM_QUBITS}); counted from its formulas", kappa=cond.kappa,
@@ -131,13 +177,15 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
             if qc.num_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"
             else:
-                from .solver import solve
+                from qlsa.solver import solve
                 r = solve(A, b, "hhl", epsilon, noise=backend, clock=info["clock_qubits"])
                 rep.update(fidelity=r.fidelity, success_probability=r.success_probability)
                 if backend:
                     rep.update(backend=r.backend, noisy_fidelity=r.noisy_fidelity,
                                noisy_success_probability=r.noisy_success_probability)
-    tq = transpile(qc, basis_gates=["u", "cx"], optimization_level=1)
+    # lowered without optimisation: every level-≥1 pass is free to assume the |0…0⟩ input, and an
+    # exported block-encoding must stay the operator it claims to be on every input
+    tq = transpile(qc, basis_gates=list(COUNT_BASIS), optimization_level=0)
     rep.update(qubits=qc.num_qubits, depth=tq.depth(), gate_counts={k: int(v) for k, v in tq.count_ops().items()})
     if qasm:
         with open(qasm, "w") as fh:
@@ -146,8 +194,6 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
     if draw == "text":
         text = str(qc.draw("text", fold=120))
     elif draw == "mpl":
-        import matplotlib
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
         fig = qc.draw("mpl")
         fig.savefig(out, dpi=100)

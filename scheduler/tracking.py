@@ -6,7 +6,7 @@ from typing import Any, Iterable
 
 from estimators import Estimate, estimate
 
-from .capture import HessianBlock
+from hessians import HessianBlock
 
 
 def block_estimates(blocks: Iterable[HessianBlock], **estimate_kwargs: Any) -> dict[str, Estimate]:

@@ -1,0 +1,67 @@
+"""Gate counts of a construction, and the one rule that reads them off a built circuit.
+
+A :class:`GateCounts` is what a block-encoding, a state preparation or a solver reports from
+its construction, without building the circuit. :meth:`GateCounts.of_circuit` lowers a built
+circuit to :data:`COUNT_BASIS` with ``transpile(optimization_level=0)`` — which unrolls
+sub-circuits and synthesises unitaries but removes, merges or re-synthesises nothing — and
+classifies every gate: ``cx``; ``toffoli`` (``ccx``); ``rotations`` (``ry``, ``rz``, ``p``
+and ``u`` at any angle: each is one gate of arbitrary angle, the unit a fault-tolerant
+compiler synthesises); ``clifford`` (the single-qubit Cliffords x, y, z, h, s, s†).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from qlsa.errors import InvalidParameterError
+from qlsa.serialization import jsonable
+
+COUNT_BASIS = ("x", "y", "z", "h", "s", "sdg", "cx", "ccx", "ry", "rz", "p", "u")
+_CLASS = {"cx": "cx", "ccx": "toffoli", "ry": "rotations", "rz": "rotations", "p": "rotations", "u": "rotations",
+          **{g: "clifford" for g in ("x", "y", "z", "h", "s", "sdg")}}
+TOFFOLI_CX, TOFFOLI_ONE_QUBIT = 6, 9   # a Toffoli as 6 CX + 9 one-qubit gates (Nielsen & Chuang, Fig. 4.9)
+
+
+@dataclass(frozen=True)
+class GateCounts:
+    """CX, Toffoli, arbitrary-angle single-qubit rotations and single-qubit Clifford gates."""
+
+    cx: int = 0
+    toffoli: int = 0
+    rotations: int = 0
+    clifford: int = 0
+
+    def __add__(self, other: GateCounts) -> GateCounts:
+        return GateCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def __mul__(self, k: int) -> GateCounts:
+        if int(k) != k or k < 0:
+            raise InvalidParameterError(f"gate counts scale by a whole number ≥ 0, got {k}")
+        return GateCounts(*(getattr(self, f.name) * int(k) for f in fields(self)))
+
+    __rmul__ = __mul__
+
+    @property
+    def two_qubit_gates(self) -> int:
+        """CX with each Toffoli as its 6 CX."""
+        return self.cx + TOFFOLI_CX * self.toffoli
+
+    @property
+    def gates(self) -> int:
+        """All gates with each Toffoli as its 15 (6 CX + 9 one-qubit): the unit of a uniform gate time."""
+        return self.cx + self.rotations + self.clifford + (TOFFOLI_CX + TOFFOLI_ONE_QUBIT) * self.toffoli
+
+    @classmethod
+    def of_circuit(cls, circuit) -> GateCounts:
+        """Counts of a built circuit, lowered to :data:`COUNT_BASIS` without optimisation."""
+        from qiskit import transpile
+        ops = transpile(circuit, basis_gates=list(COUNT_BASIS), optimization_level=0).count_ops()
+        out = dict.fromkeys(("cx", "toffoli", "rotations", "clifford"), 0)
+        for name, k in ops.items():
+            if name in ("barrier", "global_phase"):
+                continue
+            out[_CLASS[name]] += int(k)
+        return cls(**out)
+
+    def to_dict(self) -> dict:
+        return {**jsonable(self), "two_qubit_gates": self.two_qubit_gates, "gates": self.gates}
