@@ -26,7 +26,7 @@ from qiskit.circuit.library import get_standard_gate_name_mapping
 from qiskit.circuit import Measure
 from qiskit.transpiler import InstructionProperties, QubitProperties, Target
 
-from qlsa.backends import canonical_name, fake_backend, offline_backends
+from qlsa.backends import canonical_name, device_name, fake_backend, offline_backends
 from qlsa.errors import CalibrationError
 from qlsa.serialization import jsonable
 
@@ -132,8 +132,7 @@ def _live_backend(name: str) -> Any | None:
 def _from_backend(backend: Any, origin: str) -> Calibration:
     props = backend.properties() if hasattr(backend, "properties") else None
     date = props.last_update_date.isoformat() if props is not None and props.last_update_date else None
-    name = getattr(props, "backend_name", None) or backend.name
-    return summarize(backend.target, name=name, date=date, origin=origin, backend=backend)
+    return summarize(backend.target, name=device_name(backend), date=date, origin=origin, backend=backend)
 
 
 def _from_properties_file(path: Path) -> Calibration:

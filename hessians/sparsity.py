@@ -48,13 +48,11 @@ def p_sparsity(H, p: float) -> np.ndarray:
 
 def plot_p_sparsity(H, path: str | Path, ps=PAPER_PS, title: str | None = None) -> Path:
     """Save a histogram of per-row p%-sparsity (as a fraction of n) for each p, like the paper's Fig. 3."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure   # an explicit Figure: the caller's pyplot backend is left alone
 
     n = _dense(H).shape[0]
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4))
+    ax = fig.subplots()
     for p in ps:
         ax.hist(p_sparsity(H, p) / n, bins=40, range=(0, 1), alpha=0.55, label=f"{p}%")
     ax.set_xlabel("fraction of row entries holding p% of |row| mass")
@@ -64,5 +62,4 @@ def plot_p_sparsity(H, path: str | Path, ps=PAPER_PS, title: str | None = None) 
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path

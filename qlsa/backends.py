@@ -40,6 +40,12 @@ def fake_backend(name: str) -> Any | None:
     return _BACKENDS[key]
 
 
+def device_name(backend: Any) -> str:
+    """The device a backend snapshots (``ibm_sherbrooke`` for FakeSherbrooke), from its properties."""
+    props = backend.properties() if hasattr(backend, "properties") else None
+    return getattr(props, "backend_name", None) or backend.name
+
+
 def _provider() -> Any:
     from qiskit_ibm_runtime.fake_provider import FakeProviderForBackendV2
 

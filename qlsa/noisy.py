@@ -15,7 +15,7 @@ from qiskit import QuantumCircuit, transpile
 from qiskit_aer import AerSimulator
 from qiskit_aer.noise import NoiseModel
 
-from .backends import fake_backend
+from .backends import device_name, fake_backend
 from .errors import CalibrationError, ResourceLimitError
 
 MAX_NOISY_QUBITS = 10   # density matrix 4^q
@@ -51,10 +51,10 @@ def noisy_hhl(qc: QuantumCircuit, n: int, t: int, prep, x_exact: np.ndarray, sou
     block = rho[np.ix_(sel, sel)]
     p = float(np.trace(block).real)
     if p <= 0:
-        return 0.0, 0.0, backend.name
+        return 0.0, 0.0, device_name(backend)
     block = block / p
     start = prep.n_original if prep.dilated else 0
     sub = block[start: start + prep.n_original, start: start + prep.n_original]
     w = float(np.trace(sub).real)
     fid = float(np.real(np.vdot(x_exact, sub @ x_exact)) / w) if w > 0 else 0.0
-    return fid, p * w, backend.name
+    return fid, p * w, device_name(backend)

@@ -12,7 +12,9 @@ import numpy as np
 def jsonable(obj: Any) -> Any:
     """Dataclasses, numpy scalars/arrays, tuples → plain JSON types; ±∞/NaN → "inf"/"-inf"/"nan"."""
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        return {f.name: jsonable(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+        names = [f.name for f in dataclasses.fields(obj) if not f.name.startswith("_")]
+        names += list(getattr(obj, "json_properties", ()))     # derived values a reader needs (e.g. totals)
+        return {name: jsonable(getattr(obj, name)) for name in names}
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):

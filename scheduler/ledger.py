@@ -23,13 +23,11 @@ def write_ledger(rows: list[LedgerRow], out: Path) -> None:
 def plot_run(history: list[dict], ledger: list[LedgerRow], out: Path) -> list[Path]:
     """training.png (loss, accuracy per method), decisions.png (processor per block over steps,
     like the paper's Fig. 2c) and blocks.png (κ and d per block over steps)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure   # an explicit Figure: the caller's pyplot backend is left alone
 
     paths = []
-    fig, (a1, a2) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    a1, a2 = fig.subplots(1, 2)
     for m in dict.fromkeys(h["method"] for h in history):
         hs = [h for h in history if h["method"] == m]
         a1.plot([h["step"] for h in hs], [h["loss"] for h in hs], label=m)
@@ -40,12 +38,12 @@ def plot_run(history: list[dict], ledger: list[LedgerRow], out: Path) -> list[Pa
     fig.tight_layout()
     paths.append(out / "training.png")
     fig.savefig(paths[-1], dpi=110)
-    plt.close(fig)
 
     hybrid = [r for r in ledger if r.method == "qnewton"] or ledger
     if hybrid:
         blocks = list(dict.fromkeys(r.block for r in hybrid))
-        fig, (b1, b2, b3) = plt.subplots(1, 3, figsize=(14, 4))
+        fig = Figure(figsize=(14, 4))
+        b1, b2, b3 = fig.subplots(1, 3)
         for proc, color in (("quantum", "tab:purple"), ("classical", "tab:orange")):
             rs = [r for r in hybrid if r.processor == proc]
             b1.scatter([r.step for r in rs], [blocks.index(r.block) for r in rs], c=color, label=proc, s=14)
@@ -62,5 +60,4 @@ def plot_run(history: list[dict], ledger: list[LedgerRow], out: Path) -> list[Pa
         fig.tight_layout()
         paths.append(out / "decisions.png")
         fig.savefig(paths[-1], dpi=110)
-        plt.close(fig)
-    return paths
+        return paths

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from estimators import classical_cost_model
+from estimators import ClassicalCostModel, classical_cost_model
 from qlsa.errors import InvalidParameterError, QlsaError
 from qlsa.serialization import jsonable
 
@@ -104,8 +104,11 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
 class Trainer:
     """Runs every configured method in turn; ``out_dir`` receives the checkpoint, ledger, report, plots."""
 
-    def __init__(self, config: TrainConfig, out_dir: str | Path, progress: bool = True):
+    def __init__(self, config: TrainConfig, out_dir: str | Path, progress: bool = True,
+                 classical_model: ClassicalCostModel | None = None):
+        """``classical_model`` pins the classical c1·n³ + c2 model (default: this machine's cached fit)."""
         self.config, self.out, self.progress = config, Path(out_dir), progress
+        self.classical_model = classical_model
         self.out.mkdir(parents=True, exist_ok=True)
         self.data: Dataset = load_dataset(config.dataset, config.data_dir, config.seed)
         self.loss_fn = nn.functional.cross_entropy
@@ -170,7 +173,7 @@ class Trainer:
             return torch.optim.SGD(model.parameters(), lr=c.sgd_lr), None
         if method == "adam":
             return torch.optim.Adam(model.parameters(), lr=c.adam_lr), None
-        classical = ClassicalCholeskyCost(classical_cost_model("cholesky"))
+        classical = ClassicalCholeskyCost(self.classical_model or classical_cost_model("cholesky"))
         policy = Policy(NEWTON_POLICY[method], JenningsCost(), classical)
         opt = QNewton(model, self.loss_fn, policy, classical.model, c.newton, method, c.seed)
         return opt, torch.optim.SGD(model.parameters(), lr=c.sgd_lr)

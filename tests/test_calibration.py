@@ -11,9 +11,10 @@ import qiskit_ibm_runtime
 import scipy.sparse as sp
 from qiskit import QuantumCircuit
 
-from estimators import (TimeTerms, block_encoding_cost, break_even_gate_time, estimate,
+from qlsa.block_encodings import GateCounts, state_preparation_counts
+from estimators import (TimeTerms, break_even_gate_time, estimate,
                         jennings_expected_query_count, load_calibration, offline_backends, projections,
-                        query_timing, state_preparation_cost)
+                        query_timing)
 from estimators.device_time import uniform_projection
 from estimators.examples import laplacian_2d
 from qlsa.cli import main
@@ -105,8 +106,8 @@ def test_bad_sources(tmp_path):
 
 def test_query_timing_is_bounded_by_the_calibration():
     cal = load_calibration("fake_sherbrooke")
-    cost = block_encoding_cost("sparse", 4, 2, 1.0)
-    t = query_timing(cal, cost, 4)
+    cost = GateCounts(cx=40, toffoli=8, rotations=30, clifford=20)
+    t = query_timing(cal, cost, 6)
     # each stand-in CX becomes one ECR plus one-qubit gates; at most ⌊q/2⌋ ECRs run at once,
     # and the duration cannot exceed running every gate one after another
     assert t.two_qubit_gates == pytest.approx(cost.two_qubit_gates)
@@ -115,8 +116,8 @@ def test_query_timing_is_bounded_by_the_calibration():
     assert t.seconds <= cost.gates * (ecr.max_seconds + 4 * cal.gate("sx").max_seconds)
     assert 0 < t.success_probability < 1 and t.exceeds_t2 == (t.seconds > cal.t2_seconds)
     # scaling a shorter transpiled stand-in linearly agrees with a longer one
-    big = block_encoding_cost("sparse", 64, 4, 1.0)
-    a, b = query_timing(cal, big, 64, max_two_qubit=1000), query_timing(cal, big, 64, max_two_qubit=2000)
+    big = cost * 100
+    a, b = query_timing(cal, big, 12, max_two_qubit=1000), query_timing(cal, big, 12, max_two_qubit=2000)
     assert a.seconds == pytest.approx(b.seconds, rel=0.05) and "scaled" in a.circuit
     # an explicit circuit: a generic one-qubit unitary needs two sx pulses, no two-qubit gates
     qc = QuantumCircuit(1)
@@ -129,19 +130,22 @@ def test_query_timing_is_bounded_by_the_calibration():
 
 def test_matrix_too_large_for_the_backend():
     cal = load_calibration("fake_almaden")   # 20 qubits
-    estimate(np.eye(64) + 0.1 * np.diag(np.arange(64)), calibration=cal)       # 6 + 7 + 6 = 19 qubits
-    with pytest.raises(ResourceLimitError, match="needs 21 logical qubits; .* has 20"):
-        estimate(np.eye(128) + 0.1 * np.diag(np.arange(128)), calibration=cal)
+    # constant diagonal: banded sparse access, d = 1, a = n (row) + 1 (slot) + 1 → 6 + 8 + 6 = 20 qubits
+    assert estimate(2 * np.eye(64), calibration=cal).logical_qubits == 20
+    with pytest.raises(ResourceLimitError, match="needs 22 logical qubits; .* has 20"):
+        estimate(2 * np.eye(128), calibration=cal)
     with pytest.raises(ResourceLimitError, match="needs .* qubits"):
-        query_timing(cal, block_encoding_cost("sparse", 2**12, 2, 1.0), 2**12)
+        query_timing(cal, GateCounts(cx=10), 40)
 
 
 def test_projections_follow_the_time_model(fixed_model):
     A = laplacian_2d(8)
     e = estimate(A, epsilon=1e-2, classical_model=fixed_model)
     eq = jennings_expected_query_count(e.alpha, e.kappa, 1e-2)
-    ub = state_preparation_cost(64)
-    assert ub.two_qubit_gates == 2**6 - 2 and ub.gates == 2**6 - 2 + 2**6 - 1
+    ub = state_preparation_counts(6)
+    assert e.state_preparation == ub and ub.two_qubit_gates == 2**6 - 2 and ub.gates == 2**6 - 2 + 2**6 - 1
+    # one time per command: the estimate's own quantum seconds are its gate time's projection
+    assert uniform_projection(e, e.gate_time).quantum_seconds == pytest.approx(e.quantum_seconds, rel=1e-12)
     for g in (1e-9, 1e-18):
         full = uniform_projection(e, g, TimeTerms(True, "measure"))
         assert full.quantum_seconds == pytest.approx(eq * e.per_query_gates * g + 2 * eq * ub.gates * g + g / 0.38796,
@@ -164,8 +168,9 @@ def test_device_projection_uses_the_transpiled_query(fixed_model):
     cal = load_calibration("fake_torino")
     e = estimate(laplacian_2d(4), classical_model=fixed_model, calibration=cal)
     t = e.device_timing
-    assert e.backend == "ibm_torino" and e.per_query_seconds == t.seconds
-    assert e.quantum_seconds == pytest.approx(e.expected_query_count * t.seconds)
+    assert e.backend == "ibm_torino" and e.per_query_seconds == t.seconds and e.gate_time is None
+    assert projections(e, cal)[0].quantum_seconds == pytest.approx(e.quantum_seconds, rel=1e-12)
+    assert e.quantum_seconds > e.expected_query_count * t.seconds        # + state preparation + readout
     dev = projections(e, cal, TimeTerms(False, "none"))[0]
     assert dev.quantum_seconds == pytest.approx(e.expected_query_count * t.seconds)
     assert cal.backend in e.sources["per_query_seconds"]
@@ -214,9 +219,8 @@ def test_trainer_charges_the_transpiled_query_time(tmp_path):
     rows = [r for r in t.ledger if r.method == "quantum"]
     assert rows and all(r.processor == "quantum" for r in rows)
     cal = load_calibration("fake_fez")
-    for r in rows:
-        timing = query_timing(cal, block_encoding_cost("sparse", r.n, r.sparsity, 1.0), r.n)
-        expected = jennings_expected_query_count(r.alpha, max(r.kappa, math.sqrt(12)), 1e-2) * timing.seconds
-        assert r.predicted_quantum_seconds == pytest.approx(expected, rel=1e-9)
+    for r in rows:   # charged at the device's scheduled durations (µs per call), not 5e-15 s per gate
+        per_call = r.predicted_quantum_seconds / jennings_expected_query_count(r.alpha, max(r.kappa, math.sqrt(12)), 1e-2)
+        assert per_call > 100 * cal.median_2q_seconds
     with pytest.raises(CalibrationError):
         config_with(TrainConfig(), newton_backend="fake_nowhere")

@@ -9,7 +9,8 @@ import scipy.io
 import scipy.sparse as sp
 import torch
 
-from estimators import (as_matrix, block_encoding_cost, condition_number, estimate, jennings_expected_query_count,
+import qlsa
+from estimators import (as_matrix, condition_number, estimate, jennings_expected_query_count,
                         jennings_qubits, load_matrix)
 from estimators.classical_cost import classical_cost_model, fit_classical_cost
 from estimators.examples import laplacian_2d, laplacian_2d_kappa
@@ -32,9 +33,13 @@ def test_estimate_fields_follow_the_formulas(fixed_model):
     assert r.alpha == pytest.approx(64 * np.abs(a).max() / np.linalg.norm(a, 2), rel=1e-9)
     assert 1 <= r.alpha <= r.sparsity
     assert r.expected_query_count == pytest.approx(jennings_expected_query_count(r.alpha, 20.0, 1e-3), rel=1e-12)
-    be = block_encoding_cost("sparse", 64, 64, r.norm_max)
-    assert r.logical_qubits == jennings_qubits(64, 7) == 6 + 7 + 6 and be.ancillas == 7
-    assert r.quantum_seconds == pytest.approx(r.expected_query_count * be.gates * 1e-9)
+    spec = qlsa.block_encoding(a, "sparse").spec          # the same spec the estimate read
+    assert spec.ancilla_qubits == r.ancilla_qubits == 6 + 6 + 1 + 16 + (6 + 6 - 1)   # row, slot, a, angle, work
+    assert r.logical_qubits == jennings_qubits(64, spec.ancilla_qubits) and r.per_query_counts == spec.gate_counts()
+    assert r.alpha_raw == pytest.approx(spec.alpha_raw)
+    eq, p = r.expected_query_count, r.success_probability
+    assert r.quantum_seconds == pytest.approx(eq * spec.gate_counts().gates * 1e-9
+                                              + 2 * eq * r.state_preparation.gates * 1e-9 + 1e-9 / p)
     assert r.classical_seconds == pytest.approx(fixed_model.seconds_for(64))
     assert r.processor == ("quantum" if r.quantum_seconds < r.classical_seconds else "classical")
 
@@ -51,7 +56,9 @@ def test_nonsymmetric_goes_through_dilation(fixed_model):
     r = estimate(a, classical_model=fixed_model)
     assert r.dilated and any("dilation" in n for n in r.notes)
     assert r.kappa == pytest.approx(np.linalg.cond(a), rel=1e-9)
-    assert r.logical_qubits == jennings_qubits(40, 6 + 1)  # 2N, sparse ancillas ⌈log₂40⌉ + 1
+    be = qlsa.block_encoding(a, "sparse")                    # dilated to 2N = 40, padded to 64
+    assert be.dilated and be.num_system_qubits == 6 and r.ancilla_qubits == be.num_ancillas
+    assert r.logical_qubits == jennings_qubits(40, be.num_ancillas)
 
 
 def test_small_kappa_and_large_epsilon_are_raised_with_notes(fixed_model):
@@ -242,12 +249,13 @@ def test_a_certified_lower_bound_on_kappa_decides_the_verdict_early(fixed_model,
     lower bound (Ritz values) instead of being refined: true κ = 10⁶ here, κ* = 300 by design."""
     from estimators.query_counts import jennings_crossover_kappa
     a = spd_with_spectrum(np.geomspace(1e-6, 1, 2000))
-    gates = block_encoding_cost("sparse", 2000, 2000, np.abs(a).max()).gates
+    probe = estimate(a, classical_model=fixed_model)       # its gate counts (the gate time does not change them)
+    gates = probe.per_query_gates + 2 * probe.state_preparation.gates          # one call: U_A and two U_b
     t_c = fixed_model.seconds_for(2000)
     gate_time = t_c / (jennings_expected_query_count(1.0, 300.0, 1e-2) * gates)     # crossover at κ = 300
     e = estimate(a, gate_time=gate_time, classical_model=fixed_model)
     assert e.kappa_kind == "lower-bound" and "shift-invert" not in e.kappa_method
-    assert jennings_crossover_kappa(1.0, 1e-2, e.per_query_seconds, t_c) == pytest.approx(300.0, rel=1e-9)
+    assert jennings_crossover_kappa(1.0, 1e-2, gates * gate_time, t_c) == pytest.approx(300.0, rel=1e-9)
     assert 300.0 <= e.kappa <= 1e6
     assert e.processor == "classical" and e.verdict_certain and e.quantum_seconds >= e.classical_seconds
     assert "κ's certified lower bound" in e.sources["quantum_seconds"] and e.sources["kappa"].startswith("κ ≥")

@@ -63,5 +63,7 @@ class GateCounts:
             out[_CLASS[name]] += int(k)
         return cls(**out)
 
+    json_properties = ("two_qubit_gates", "gates")
+
     def to_dict(self) -> dict:
-        return {**jsonable(self), "two_qubit_gates": self.two_qubit_gates, "gates": self.gates}
+        return jsonable(self)

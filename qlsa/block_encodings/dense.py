@@ -38,10 +38,11 @@ def qsd_counts(q: int) -> GateCounts:
 
 @dataclass(frozen=True)
 class DenseDilation:
-    """The unitary dilation spec; ``alpha_raw`` = ‖A‖₂ (σ_max), given or from the SVD."""
+    """The unitary dilation spec; ``alpha_raw`` = ‖A‖₂ (σ_max), from the SVD, or None for a spec
+    made for its counts only (the estimate, whose α = ‖A‖₂/‖A‖₂ = 1)."""
 
     system_qubits: int
-    alpha_raw: float
+    alpha_raw: float | None = None
     matrix: np.ndarray | None = field(default=None, repr=False, compare=False)
     kind: str = "dense"
 

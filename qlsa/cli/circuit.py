@@ -188,8 +188,15 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
     tq = transpile(qc, basis_gates=list(COUNT_BASIS), optimization_level=0)
     rep.update(qubits=qc.num_qubits, depth=tq.depth(), gate_counts={k: int(v) for k, v in tq.count_ops().items()})
     if qasm:
+        out_qc = tq
+        if abs(tq.global_phase) > 1e-15:    # OpenQASM 3 files drop a circuit's global phase, which a
+            out_qc = tq.copy()              # controlled use of U_A sees: write it as P(φ)·X·P(φ)·X
+            phi, out_qc.global_phase = float(tq.global_phase), 0.0
+            for gate in ("p", "x", "p", "x"):
+                out_qc.p(phi, 0) if gate == "p" else out_qc.x(0)
+            rep["qasm_global_phase"] = f"{phi:.12g} rad, written as P(φ)·X·P(φ)·X on qubit 0"
         with open(qasm, "w") as fh:
-            qasm3.dump(tq, fh)
+            qasm3.dump(out_qc, fh)
         rep["qasm"] = qasm
     if draw == "text":
         text = str(qc.draw("text", fold=120))

@@ -15,7 +15,8 @@ def add_estimate(sub: argparse._SubParsersAction) -> None:
                                    "times of a matrix. Without PATH, uses the embedded 64×64-grid 2-D Laplacian.")
     p.add_argument("path", nargs="?", help="matrix file: .npy (no pickle), .npz (scipy.sparse), .mtx")
     p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
-    p.add_argument("--encoding", choices=("sparse", "dense"), default="sparse", help="block-encoding (default sparse)")
+    p.add_argument("--encoding", choices=("sparse", "lcu", "dense"), default="sparse",
+                   help="block-encoding: sparse access (default), Pauli LCU, or dense dilation")
     p.add_argument("--gate-time", type=_number, default=None,
                    help="seconds per gate (default 1e-18, the paper's attosecond scenario)")
     p.add_argument("--backend", metavar="NAME|FILE",
@@ -61,12 +62,15 @@ def _run_estimate(args: argparse.Namespace) -> int:
         ("‖A‖₂", result.norm_2, s["norm_2"]),
         ("‖A‖_max", result.norm_max, "max |a_ij|"),
         ("κ", result.kappa, s["kappa"]),
-        ("α", result.alpha, s["alpha"]),
+        ("block-encoding", result.block_encoding, "qlsa.block_encodings spec (--encoding)"),
+        ("α_raw / α", f"{result.alpha_raw:.4g} / {result.alpha:.4g}", s["alpha"]),
         ("ε", result.epsilon, "input"),
         ("Q* (U_A calls)", result.query_count, s.get("query_count", "not applicable")),
         ("success p", result.success_probability, "p = 0.39 − 0.204ε"),
         ("expected calls", result.expected_query_count, s.get("expected_query_count", "not applicable")),
         ("logical qubits", result.logical_qubits, s["logical_qubits"]),
+        ("per-query gates", ", ".join(f"{k} {v}" for k, v in result.per_query_counts.to_dict().items()),
+         s["per_query_counts"]),
         ("per-query time [s]", result.per_query_seconds, s["per_query_seconds"]),
         ("quantum time [s]", result.quantum_seconds, s.get("quantum_seconds", "not applicable")),
         ("classical time [s]", result.classical_seconds, s["classical_seconds"]),
