@@ -31,6 +31,7 @@ from qlsa.errors import CalibrationError
 from qlsa.serialization import jsonable
 
 _NOT_GATES = {"delay", "reset", "measure", "if_else", "for_loop", "while_loop", "switch_case", "barrier", "id"}
+_SYMMETRIC = {"cz", "rzz", "swap", "iswap", "cp"}   # two-qubit gates symmetric in their qubits
 _UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "": 1.0}
 
 
@@ -214,6 +215,8 @@ def summarize(target: Target, name: str, date: str | None, origin: str, backend:
         props = target[op_name]
         if not hasattr(op, "num_qubits") or not props or None in props:
             continue
+        if op_name in _SYMMETRIC:   # CZ on (a, b) is CZ on (b, a): one coupler, counted once
+            props = {q: v for q, v in props.items() if not (q[0] > q[1] and (q[1], q[0]) in props)}
         s = _stats(op_name, op.num_qubits, props)
         if s is not None:
             gates.append(s)
