@@ -204,6 +204,8 @@ class BandedEntryOracle:
 
 def banded_offsets(A: sp.csr_matrix) -> tuple[tuple[int, ...], tuple[float, ...]] | None:
     """Offsets k = i − j and values of a matrix with constant, fully populated diagonals; else None."""
+    if A.nnz and int(np.max(np.diff(A.indptr))) > MAX_BANDED_OFFSETS:   # a row holds more diagonals than allowed
+        return None
     coo = A.tocoo()
     offsets = np.unique(coo.row - coo.col)
     n = A.shape[0]
@@ -374,7 +376,7 @@ def sparse_access(matrix: sp.csr_matrix, angle_bits: int = ANGLE_BITS) -> Sparse
                             BandedRowColumnOracle("column", offsets, n, s), BandedRowColumnOracle("row", offsets, n, s),
                             BandedEntryOracle(offsets, values, norm_max, n, s), angle_bits)
     d = int(np.max(np.diff(A.indptr)))
-    d = max(d, int(np.max(np.diff(A.tocsc().indptr))))     # columns as well (equal for a symmetric A)
+    d = max(d, int(np.bincount(A.indices, minlength=N).max()))   # columns as well (equal for a symmetric A)
     s = max(1, math.ceil(math.log2(d)))
     m, L = n + s, d * N
     coo = A.tocoo()
