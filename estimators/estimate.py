@@ -17,11 +17,10 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 
 from qlsa.checks import check_choice, check_epsilon, check_gate_time
 from qlsa.serialization import jsonable
-from qlsa.errors import InvalidParameterError, ResourceLimitError
+from qlsa.errors import ResourceLimitError
 
 from qlsa.block_encodings import KINDS as ENCODINGS
 from qlsa.block_encodings import DenseDilation, GateCounts, encoding_spec, state_preparation_counts
