@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-
 from qlsa.checks import check_choice, check_epsilon, check_gate_time
 from qlsa.serialization import jsonable
 from qlsa.errors import ResourceLimitError
