@@ -1,10 +1,9 @@
 """From U_A calls to seconds on a device and across gate-time regimes (DESIGN.md §3.6).
 
-One query's time on a calibrated device is the scheduled duration of the block-encoding
-circuit transpiled to the backend (``QuantumCircuit.estimate_duration``): the explicit
-``qlsa.block_encoding`` circuit for small matrices (N·d ≤ 512, see :func:`estimators.estimate`).
-When no explicit circuit is given, a stand-in is transpiled instead: the closed form's one- and two-qubit
-gate counts laid out as nearest-neighbour CX + Ry layers on the block-encoding's qubits
+One query's time on a calibrated device is the scheduled duration of a circuit transpiled to
+the backend (``QuantumCircuit.estimate_duration``): an explicit circuit when the caller gives
+one, else — always from :func:`estimators.estimate`, which builds no circuit — a stand-in: the
+spec's one- and two-qubit gate counts laid out as nearest-neighbour CX + Ry layers on its qubits
 (no routing overhead, so a lower bound), built up to ``max_two_qubit`` CX and scaled
 linearly beyond; the output says so.
 

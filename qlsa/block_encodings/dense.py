@@ -19,7 +19,7 @@ import numpy as np
 from qiskit import QuantumCircuit, QuantumRegister
 from qiskit.circuit.library import UnitaryGate
 
-from qlsa.errors import InvalidMatrixError
+from qlsa.errors import InvalidMatrixError, ResourceLimitError
 
 from .counts import GateCounts
 
@@ -66,7 +66,6 @@ class DenseDilation:
             raise InvalidMatrixError("this dense spec was made for its counts only (no matrix); "
                                      "build it with dense_dilation(A)")
         if self.qubits > MAX_DENSE_QUBITS:
-            from qlsa.errors import ResourceLimitError
             raise ResourceLimitError(f"the dense dilation on {self.qubits} qubits is a 4^{self.qubits} unitary "
                                      f"(limit {MAX_DENSE_QUBITS} qubits); use the sparse or lcu encoding")
         A = np.asarray(self.matrix)

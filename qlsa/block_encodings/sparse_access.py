@@ -303,8 +303,8 @@ class SparseAccess:
         angle = QuantumRegister(self.angle_bits, "angle") if self.oracle == "table" else None
         if angle is not None:
             regs.append(angle)
-        work = QuantumRegister(self.workspace_qubits - (self.angle_bits if angle is not None else 0), "work") \
-            if self.workspace_qubits - (self.angle_bits if angle is not None else 0) else None
+        work_size = self.workspace_qubits - (self.angle_bits if angle is not None else 0)
+        work = QuantumRegister(work_size, "work") if work_size else None
         if work is not None:
             regs.append(work)
         vc, vr = QuantumCircuit(*regs, name="V_c"), QuantumCircuit(*regs, name="V_r")
