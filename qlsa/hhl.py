@@ -16,8 +16,9 @@ import math
 
 import numpy as np
 from qiskit import QuantumCircuit, QuantumRegister
-from qiskit.circuit.library import QFTGate, StatePreparation, UCRYGate, UnitaryGate
+from qiskit.circuit.library import UnitaryGate
 
+from qlsa.block_encodings.primitives import qft_noswap, state_preparation, uniformly_controlled_ry
 from qlsa.errors import ResourceLimitError
 
 MAX_CLOCK_QUBITS = 14
@@ -47,7 +48,9 @@ def hhl_circuit(A: np.ndarray, b: np.ndarray, epsilon: float, clock: int | None 
     t0 = math.pi / lam_max * (1 - 2.0 ** (1 - t))
     sys_reg, clk, anc = QuantumRegister(n, "sys"), QuantumRegister(t, "clock"), QuantumRegister(1, "anc")
     qc = QuantumCircuit(sys_reg, clk, anc, name="HHL")
-    qc.append(StatePreparation(b / np.linalg.norm(b), label="U_b"), sys_reg)
+    u_b = QuantumCircuit(n, name="U_b")
+    state_preparation(u_b, b / np.linalg.norm(b), u_b.qubits)
+    qc.append(u_b.to_gate(label="U_b"), sys_reg)
 
     def qpe(inverse: bool) -> QuantumCircuit:
         q = QuantumCircuit(sys_reg, clk, name="QPE")
@@ -56,7 +59,9 @@ def hhl_circuit(A: np.ndarray, b: np.ndarray, epsilon: float, clock: int | None 
             U = (V * np.exp(1j * lam * t0 * 2**k)) @ V.conj().T
             gate = UnitaryGate(U, label=f"e^(iAt0·2^{k})", check_input=False).control(1, annotated=False)
             q.append(gate, [clk[k]] + list(sys_reg))
-        q.append(QFTGate(t).inverse(), clk)
+        for i in range(t // 2):               # QFT† = (QFT without swaps)† · bit reversal
+            q.swap(clk[i], clk[t - 1 - i])
+        qft_noswap(q, list(clk), inverse=True)
         return q.inverse() if inverse else q
 
     qc.compose(qpe(False), inplace=True)
@@ -66,7 +71,7 @@ def hhl_circuit(A: np.ndarray, b: np.ndarray, epsilon: float, clock: int | None 
     with np.errstate(divide="ignore"):
         ratio = np.where(signed != 0, lam_min / np.where(signed != 0, lam_est, 1.0), 0.0)
     angles = 2 * np.arcsin(np.clip(ratio, -1.0, 1.0))
-    qc.append(UCRYGate(list(angles)), [anc[0]] + list(clk))
+    uniformly_controlled_ry(qc, angles, list(clk), anc[0])
     qc.compose(qpe(True), inplace=True)
     info = {"clock_qubits": t, "t0": t0, "C": lam_min, "kappa": kappa}
     return qc, info

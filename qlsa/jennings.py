@@ -6,8 +6,10 @@ An & Lin, ACM TQC 3, 5 (2022)), for Hermitian positive-definite A scaled to Â =
 - Path: A(f) = (1−f)I + fÂ, Q_b = I − |b⟩⟨b|, H(f) = σ₊⊗A(f)Q_b + σ₋⊗Q_bA(f); its null
   vector |0⟩|A(f)⁻¹b⟩ moves from |0,b⟩ (f = 0) to |0, x⟩ (f = 1), gap Δ(f) ≥ 1 − f + f/κ.
 - Block-encoding of H(f)/λ_f, λ_f = 1 − f + fα: U_H = C·X_σ·C with
-  C = |0⟩⟨0|_σ⊗[A(f)/λ_f by LCU of I and U_A] + |1⟩⟨1|_σ⊗[Q_b = (I + U_b Z₀ U_b†)/2], two
-  ancilla sets (one per C): 2 U_A, 2 U_b, 2 U_b† per U_H.
+  C = |0⟩⟨0|_σ⊗[A(f)/λ_f by LCU of I and U_A] + |1⟩⟨1|_σ⊗[Q_b = (I + U_b Z₀ U_b†)/2], one
+  ancilla set shared by both C's (a + 2 qubits: U_A's a, the LCU qubit, the Q_b qubit):
+  2 U_A, 2 U_b, 2 U_b† per U_H. With σ and the ``re`` qubit of the filter the circuit holds
+  ⌈log₂N⌉ + a + 4 qubits; multi-controlled gates borrow a dirty qubit (Khattar–Gidney).
 - Adiabatic stage, randomization method with the *qubitised walk* (the paper's later version):
   W(f) = R·U_H†·R·U_H with R = 2|0⟩⟨0| − I on the ancillas; on the null vector W = −1, on
   singular value σ its eigenphases are ±2·arccos σ. At M points with geometric gaps
@@ -36,11 +38,11 @@ import numpy as np
 from numpy.polynomial import chebyshev as C
 from qiskit import ClassicalRegister, QuantumCircuit, QuantumRegister
 from qiskit.circuit import Gate
-from qiskit.circuit.library import StatePreparation
 
 from qlsa.errors import InvalidMatrixError, ResourceLimitError
 
 from .block_encodings import block_encoding
+from .block_encodings.primitives import mcrz, mcx, state_preparation
 from .spectrum import extreme_eigenvalues
 from .qsp_angles import qsvt_angles
 
@@ -67,32 +69,29 @@ class JenningsPlan:
         return 4 * sum(self.walks) + 2 * 2 * self.filter_half_degree
 
 
-def _reflect_zero(qc: QuantumCircuit, qubits: list) -> None:
-    """2|0⟩⟨0| − I on ``qubits`` (exactly, global phase included)."""
+def _reflect_zero(qc: QuantumCircuit, qubits: list, dirty) -> None:
+    """2|0⟩⟨0| − I on ``qubits`` (exactly, global phase included), borrowing ``dirty``."""
     qc.x(qubits)
-    if len(qubits) == 1:
-        qc.z(qubits[0])
-    else:
-        qc.h(qubits[-1])
-        qc.mcx(qubits[:-1], qubits[-1])
-        qc.h(qubits[-1])
+    qc.h(qubits[-1])
+    mcx(qc, qubits[:-1], qubits[-1], dirty)
+    qc.h(qubits[-1])
     qc.x(qubits)
     qc.global_phase += math.pi
 
 
-def _signed_pc_phase(qc: QuantumCircuit, phi: float, qubits: list, sign) -> None:
+def _signed_pc_phase(qc: QuantumCircuit, phi: float, qubits: list, sign, dirty) -> None:
     """PennyLane's PCPhase(±φ): e^{±iφ} on ancillas = 0, e^{∓iφ} elsewhere, the sign set by the
     qubit ``sign`` (|0⟩: +φ, |1⟩: −φ) — i.e. e^{iφ·Z_sign·(2Π − I)}."""
     qc.rz(2 * phi, sign)
     qc.x(qubits)
-    qc.mcrz(-4 * phi, qubits, sign)
+    mcrz(qc, -4 * phi, qubits, sign, dirty)
     qc.x(qubits)
 
 
 class _StateBox(Gate):
-    """U_b or U_b† around a lazily made StatePreparation. The amplitudes are held as one shared
-    array, not as gate parameters: qiskit deep-copies parameter lists on every ``to_gate``,
-    which at N = 2²⁰ cost 90 s of a 100 s build."""
+    """U_b or U_b† (:func:`~qlsa.block_encodings.primitives.state_preparation`, a genuine unitary)
+    made lazily. The amplitudes are held as one shared array, not as gate parameters: qiskit
+    deep-copies parameter lists on every ``to_gate``, which at N = 2²⁰ cost 90 s of a 100 s build."""
 
     def __init__(self, b: np.ndarray, inverse: bool):
         name = "U_b_dg" if inverse else "U_b"
@@ -101,8 +100,8 @@ class _StateBox(Gate):
 
     def _define(self) -> None:
         qc = QuantumCircuit(self.num_qubits)
-        qc.append(StatePreparation(self._amplitudes, inverse=self._inverse), range(self.num_qubits))
-        self.definition = qc
+        state_preparation(qc, self._amplitudes, qc.qubits)
+        self.definition = qc.inverse() if self._inverse else qc
 
 
 class JenningsBuilder:
@@ -125,26 +124,24 @@ class JenningsBuilder:
         self.u_a_dg: Gate = be.circuit.inverse().to_gate(label="U_A_dg")
         self.u_a_dg.name = "U_A_dg"
         self.u_b, self.u_b_dg = (self._box(np.asarray(b) / np.linalg.norm(b), inv) for inv in (False, True))
-        a = be.num_ancillas
         self.sys = QuantumRegister(self.n, "sys")
         self.sigma = QuantumRegister(1, "σ")
-        self.set1 = [QuantumRegister(a, "aA1"), QuantumRegister(1, "lcu1"), QuantumRegister(1, "qb1")]
-        self.set2 = [QuantumRegister(a, "aA2"), QuantumRegister(1, "lcu2"), QuantumRegister(1, "qb2")]
+        self.anc = [QuantumRegister(be.num_ancillas, "aA"), QuantumRegister(1, "lcu"), QuantumRegister(1, "qb")]
         self.ctrl = QuantumRegister(1, "re")
 
     def _box(self, b: np.ndarray, inverse: bool) -> Gate:
-        """U_b (or U_b†) as a named box; its StatePreparation is made only when the definition is asked for."""
+        """U_b (or U_b†) as a named box; its state preparation is built only when the definition is asked for."""
         return _StateBox(b, inverse)
 
     def _registers(self) -> list[QuantumRegister]:
-        return [self.sys, self.sigma, *self.set1, *self.set2]
+        return [self.sys, self.sigma, *self.anc]
 
     def ancillas(self) -> list:
-        return [q for reg in (*self.set1, *self.set2) for q in reg]
+        return [q for reg in self.anc for q in reg]
 
-    def _c(self, qc: QuantumCircuit, f: float, aset: list[QuantumRegister], dagger: bool = False) -> None:
+    def _c(self, qc: QuantumCircuit, f: float, dagger: bool = False) -> None:
         """C = |0⟩⟨0|_σ⊗LCU(I, U_A) + |1⟩⟨1|_σ⊗Q_b (or C†: the Q_b half is its own inverse)."""
-        a_A, lcu, qb = aset
+        a_A, lcu, qb = self.anc
         theta = 2 * math.atan2(math.sqrt(f * self.alpha), math.sqrt(1 - f))
         u_a = self.u_a_dg if dagger else self.u_a
         lcu_part = [lambda: qc.ry(theta, lcu[0]),
@@ -152,43 +149,45 @@ class JenningsBuilder:
                                       [lcu[0], self.sigma[0], *self.sys, *a_A]),
                     lambda: qc.ry(-theta, lcu[0])]
         if dagger:
-            self._q_b(qc, qb)
+            self._q_b(qc)
             for step in lcu_part:
                 step()
         else:
             for step in lcu_part:
                 step()
-            self._q_b(qc, qb)
+            self._q_b(qc)
 
-    def _q_b(self, qc: QuantumCircuit, qb: QuantumRegister) -> None:
-        """Controlled on σ = 1: H_qb · c-(U_b Z₀ U_b†) · H_qb, the block-encoding of Q_b = (I + R_b)/2."""
-        sys = list(self.sys)
+    def _q_b(self, qc: QuantumCircuit) -> None:
+        """Controlled on σ = 1: H_qb · c-(U_b Z₀ U_b†) · H_qb, the block-encoding of Q_b = (I + R_b)/2
+        (its multi-controlled X borrows the idle ``lcu`` qubit)."""
+        sys, qb, lcu = list(self.sys), self.anc[2], self.anc[1]
         qc.h(qb[0])
         qc.append(self.u_b_dg, sys)
         qc.x(sys)
         qc.h(sys[0])
-        qc.mcx([qb[0], self.sigma[0], *sys[1:]], sys[0])
+        mcx(qc, [qb[0], self.sigma[0], *sys[1:]], sys[0], lcu[0])
         qc.h(sys[0])
         qc.x(sys)
         qc.append(self.u_b, sys)
         qc.h(qb[0])
 
     def u_h(self, f: float, dagger: bool = False) -> QuantumCircuit:
-        """Block-encoding U_H of H(f)/λ_f on (sys, σ, set1, set2): C₂·X_σ·C₁ (or its inverse)."""
+        """Block-encoding U_H of H(f)/λ_f on (sys, σ, ancillas): C·X_σ·C (or its inverse). Both
+        halves share one ancilla set: on either σ path one C acts through (aA, lcu) and the
+        other through qb, so each register is used once and ⟨0|U_H|0⟩ = H(f)/λ_f."""
         qc = QuantumCircuit(*self._registers(), name=f"U_H({f:.3g})" + ("†" if dagger else ""))
-        first, second = (self.set2, self.set1) if dagger else (self.set1, self.set2)
-        self._c(qc, f, first, dagger)
+        self._c(qc, f, dagger)
         qc.x(self.sigma[0])
-        self._c(qc, f, second, dagger)
+        self._c(qc, f, dagger)
         return qc
 
     def walk(self, f: float) -> Gate:
         """W(f) = R·U_H†·R·U_H."""
         qc = QuantumCircuit(*self._registers(), name=f"W({f:.3g})")
         qc.append(self.u_h(f).to_gate(label=f"U_H({f:.3g})"), qc.qubits)
-        _reflect_zero(qc, self.ancillas())
+        _reflect_zero(qc, self.ancillas(), self.sys[0])
         qc.append(self.u_h(f, dagger=True).to_gate(label=f"U_H({f:.3g})†"), qc.qubits)
-        _reflect_zero(qc, self.ancillas())
+        _reflect_zero(qc, self.ancillas(), self.sys[0])
         g = qc.to_gate()
         g.name = g.label = f"W({f:.3g})"
         return g
@@ -217,7 +216,7 @@ class JenningsBuilder:
             if isinstance(op, qml.ops.op_math.Adjoint):
                 qc.append(uh_dg, core)
             elif type(op).__name__ == "PCPhase":
-                _signed_pc_phase(qc, float(op.parameters[0]), self.ancillas(), self.ctrl[0])
+                _signed_pc_phase(qc, float(op.parameters[0]), self.ancillas(), self.ctrl[0], self.sys[0])
             else:
                 qc.append(uh_g, core)
         qc.h(self.ctrl[0])
@@ -278,7 +277,7 @@ class JenningsBuilder:
         from .simulate import statevector
 
         n = self.n
-        # qubit order: sys (n), σ, set1, set2, re — herald: ancillas (set1, set2) all zero
+        # qubit order: sys (n), σ, ancillas (aA, lcu, qb), re — herald: ancillas all zero
         psi = statevector(adiabatic).reshape(2, 2 ** len(self.ancillas()), 2 ** (n + 1))
         kept = np.zeros_like(psi)
         kept[:, 0, :] = psi[:, 0, :]

@@ -4,7 +4,8 @@ A :class:`GateCounts` is what a block-encoding, a state preparation or a solver 
 its construction, without building the circuit. :meth:`GateCounts.of_circuit` lowers a built
 circuit to :data:`COUNT_BASIS` with ``transpile(optimization_level=0)`` — which unrolls
 sub-circuits and synthesises unitaries but removes, merges or re-synthesises nothing — and
-classifies every gate: ``cx``; ``toffoli`` (``ccx``); ``rotations`` (``ry``, ``rz``, ``p``
+classifies every gate: ``cx``; ``toffoli`` (``ccx``); ``t`` (T and T†, where a construction
+places them, e.g. the Khattar–Gidney multi-controlled X); ``rotations`` (``ry``, ``rz``, ``p``
 and ``u`` at any angle: each is one gate of arbitrary angle, the unit a fault-tolerant
 compiler synthesises); ``clifford`` (the single-qubit Cliffords x, y, z, h, s, s†).
 """
@@ -16,20 +17,21 @@ from dataclasses import dataclass, fields
 from qlsa.errors import InvalidParameterError
 from qlsa.serialization import jsonable
 
-COUNT_BASIS = ("x", "y", "z", "h", "s", "sdg", "cx", "ccx", "ry", "rz", "p", "u")
-_CLASS = {"cx": "cx", "ccx": "toffoli", "ry": "rotations", "rz": "rotations", "p": "rotations", "u": "rotations",
+COUNT_BASIS = ("x", "y", "z", "h", "s", "sdg", "t", "tdg", "cx", "ccx", "ry", "rz", "p", "u")
+_CLASS = {"cx": "cx", "ccx": "toffoli", "t": "t", "tdg": "t", "ry": "rotations", "rz": "rotations", "p": "rotations", "u": "rotations",
           **{g: "clifford" for g in ("x", "y", "z", "h", "s", "sdg")}}
 TOFFOLI_CX, TOFFOLI_ONE_QUBIT = 6, 9   # a Toffoli as 6 CX + 9 one-qubit gates (Nielsen & Chuang, Fig. 4.9)
 
 
 @dataclass(frozen=True)
 class GateCounts:
-    """CX, Toffoli, arbitrary-angle single-qubit rotations and single-qubit Clifford gates."""
+    """CX, Toffoli, T/T†, arbitrary-angle single-qubit rotations and single-qubit Clifford gates."""
 
     cx: int = 0
     toffoli: int = 0
     rotations: int = 0
     clifford: int = 0
+    t: int = 0
 
     def __add__(self, other: GateCounts) -> GateCounts:
         return GateCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
@@ -49,14 +51,14 @@ class GateCounts:
     @property
     def gates(self) -> int:
         """All gates with each Toffoli as its 15 (6 CX + 9 one-qubit): the unit of a uniform gate time."""
-        return self.cx + self.rotations + self.clifford + (TOFFOLI_CX + TOFFOLI_ONE_QUBIT) * self.toffoli
+        return self.cx + self.t + self.rotations + self.clifford + (TOFFOLI_CX + TOFFOLI_ONE_QUBIT) * self.toffoli
 
     @classmethod
     def of_circuit(cls, circuit) -> GateCounts:
         """Counts of a built circuit, lowered to :data:`COUNT_BASIS` without optimisation."""
         from qiskit import transpile
         ops = transpile(circuit, basis_gates=list(COUNT_BASIS), optimization_level=0).count_ops()
-        out = dict.fromkeys(("cx", "toffoli", "rotations", "clifford"), 0)
+        out = dict.fromkeys(("cx", "toffoli", "rotations", "clifford", "t"), 0)
         for name, k in ops.items():
             if name in ("barrier", "global_phase"):
                 continue

@@ -7,7 +7,8 @@ form (tested equal to :meth:`GateCounts.of_circuit` of the built circuit).
 - Controlled rotations: C-Ry(θ) = Ry(θ/2)·CX·Ry(−θ/2)·CX; C-P(λ) = P(λ/2)⊗[P(λ/2)·CX·P(−λ/2)·CX].
 - Uniformly controlled Ry on k controls: 2ᵏ Ry and 2ᵏ CX in Gray-code order, angles
   φ = Mᵀθ/2ᵏ with M_vi = (−1)^{v·g(i)} (Möttönen et al., PRL 93, 130502 (2004)).
-- State preparation of a non-negative 2ᵐ-vector: one uniformly controlled Ry per qubit,
+- State preparation of a 2ᵐ-vector: one uniformly controlled Ry per qubit (a complex vector
+  also one uniformly controlled Rz per qubit),
   2ᵐ − 1 Ry and 2ᵐ − 2 CX; a genuine unitary (not qiskit's ``StatePreparation``, whose
   synthesis fixes only the action on |0⟩).
 - QFT without the final swaps: n H and n(n−1)/2 controlled phases.
@@ -19,6 +20,10 @@ form (tested equal to :meth:`GateCounts.of_circuit` of the built circuit).
   node needs no Toffoli (its control is the bit itself). Subtrees holding no index < L are
   skipped, so L ≥ 2 leaves cost exactly 2(L − 2) Toffolis (L − 2 computed, L − 2 uncomputed),
   L − 2 CX and m − 1 work qubits; Babbush et al. count L − 1 ANDs with a measured uncompute.
+- Multi-controlled X on k ≥ 3 controls with one *dirty* (borrowed, restored) qubit: Khattar &
+  Gidney, arXiv:2407.17966 §5.3 (qiskit's ``synth_mcx_1_dirty_kg24``), 4k − 8 Toffoli-class
+  gates already in Clifford+T: 12k − 18 CX, 16k − 26 T/T†, 12k − 28 single-qubit Cliffords;
+  k = 2 is one Toffoli, k = 1 one CX. A multi-controlled Rz(θ) is Rz(θ/2)·MCX·Rz(−θ/2)·MCX.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from typing import Callable, Sequence
 import numpy as np
 from qiskit import QuantumCircuit
 from qiskit.circuit import Qubit
+from qiskit.synthesis import synth_mcx_1_dirty_kg24
 
 from .counts import GateCounts
 
@@ -79,36 +85,65 @@ def xor_constant_counts(ones: int, controlled: bool) -> GateCounts:
     return GateCounts(cx=ones) if controlled else GateCounts(clifford=ones)
 
 
-def uniformly_controlled_ry(qc: QuantumCircuit, thetas: np.ndarray, controls: Sequence[Qubit], target: Qubit) -> None:
-    """Ry(θ_v) on ``target`` for control value v (bit i of v on controls[i])."""
+def _uniformly_controlled(qc: QuantumCircuit, rotate: Callable, thetas: np.ndarray, controls: Sequence[Qubit],
+                          target: Qubit) -> None:
+    """R(θ_v) on ``target`` for control value v (bit i of v on controls[i]), R = Ry or Rz:
+    2ᵏ rotations and 2ᵏ CX in Gray-code order (Möttönen et al.)."""
     k = len(controls)
     if k == 0:
-        qc.ry(float(thetas[0]), target)
+        rotate(float(thetas[0]), target)
         return
     size = 1 << k
     gray = [i ^ (i >> 1) for i in range(size)]
     parity = np.array([[bin(v & g).count("1") & 1 for g in gray] for v in range(size)])
     phis = ((1 - 2 * parity).T @ np.asarray(thetas, dtype=float)) / size
     for i in range(size):
-        qc.ry(float(phis[i]), target)
+        rotate(float(phis[i]), target)
         changed = gray[i] ^ gray[(i + 1) % size]
         qc.cx(controls[changed.bit_length() - 1], target)
 
 
+def uniformly_controlled_ry(qc: QuantumCircuit, thetas: np.ndarray, controls: Sequence[Qubit], target: Qubit) -> None:
+    """Ry(θ_v) on ``target`` for control value v (bit i of v on controls[i])."""
+    _uniformly_controlled(qc, qc.ry, thetas, controls, target)
+
+
+def uniformly_controlled_counts(k: int) -> GateCounts:
+    return GateCounts(rotations=1) if k == 0 else GateCounts(cx=1 << k, rotations=1 << k)
+
+
 def state_preparation(qc: QuantumCircuit, amplitudes: np.ndarray, register: Sequence[Qubit]) -> None:
-    """|0⟩ → Σ_k a_k|k⟩ for non-negative a with ‖a‖₂ = 1 (k little-endian on ``register``)."""
+    """|0⟩ → Σ_k a_k|k⟩ for ‖a‖₂ = 1 (k little-endian on ``register``), as a genuine unitary.
+
+    Magnitudes top-down by uniformly controlled Ry (the last level takes the signed pair, so a
+    real vector needs nothing more); a complex vector then gets its phases ω by the diagonal
+    diag(e^{iω}) built bottom-up from uniformly controlled Rz(ω₁ − ω₀) on each qubit, the mean
+    phases passed up, the last mean a global phase (Möttönen et al. 2004)."""
     m = len(register)
-    a = np.asarray(amplitudes, dtype=float)
+    a = np.asarray(amplitudes)
+    complex_ = np.iscomplexobj(a) and bool(np.any(a.imag))
+    mag = np.abs(a) if complex_ else np.asarray(a, dtype=float)
     for level in range(m):
         tgt = m - 1 - level
-        blocks = a.reshape(1 << level, 2, 1 << tgt)
-        n0, n1 = np.linalg.norm(blocks[:, 0, :], axis=1), np.linalg.norm(blocks[:, 1, :], axis=1)
+        blocks = mag.reshape(1 << level, 2, 1 << tgt)
+        if tgt == 0:          # signed pairs: cos(θ/2) = a₀/r, sin(θ/2) = a₁/r
+            n0, n1 = blocks[:, 0, 0], blocks[:, 1, 0]
+        else:
+            n0, n1 = np.linalg.norm(blocks[:, 0, :], axis=1), np.linalg.norm(blocks[:, 1, :], axis=1)
         uniformly_controlled_ry(qc, 2 * np.arctan2(n1, n0), list(register[tgt + 1:]), register[tgt])
+    if complex_:
+        omega = np.angle(a)
+        for q in range(m):     # qubit q: pairs differ in bit q, indexed by the higher bits
+            pairs = omega.reshape(-1, 2)
+            _uniformly_controlled(qc, qc.rz, pairs[:, 1] - pairs[:, 0], list(register[q + 1:]), register[q])
+            omega = pairs.mean(axis=1)
+        qc.global_phase += float(omega[0])
 
 
-def state_preparation_counts(m: int) -> GateCounts:
-    """2ᵐ − 1 Ry and 2ᵐ − 2 CX on m qubits (m ≥ 1)."""
-    return GateCounts(cx=(1 << m) - 2, rotations=(1 << m) - 1)
+def state_preparation_counts(m: int, complex_: bool = False) -> GateCounts:
+    """2ᵐ − 1 Ry and 2ᵐ − 2 CX on m qubits (m ≥ 1); twice that for a complex vector."""
+    real = GateCounts(cx=(1 << m) - 2, rotations=(1 << m) - 1)
+    return 2 * real if complex_ else real
 
 
 def qft_noswap(qc: QuantumCircuit, register: Sequence[Qubit], inverse: bool = False) -> None:
@@ -224,3 +259,34 @@ def and_ladder_ry(qc: QuantumCircuit, theta: float, controls: Sequence[Qubit], w
 
 def and_ladder_ry_counts(c: int) -> GateCounts:
     return GateCounts(toffoli=2 * (c - 1)) + controlled_ry_counts(True)
+
+
+def mcx(qc: QuantumCircuit, controls: Sequence[Qubit], target: Qubit, dirty: Qubit) -> None:
+    """X on ``target`` when every control is 1; ``dirty`` is borrowed and left as it was."""
+    k = len(controls)
+    if k == 1:
+        qc.cx(controls[0], target)
+    elif k == 2:
+        qc.ccx(controls[0], controls[1], target)
+    else:
+        qc.compose(synth_mcx_1_dirty_kg24(k), [*controls, target, dirty], inplace=True)
+
+
+def mcx_counts(k: int) -> GateCounts:
+    if k == 1:
+        return GateCounts(cx=1)
+    if k == 2:
+        return GateCounts(toffoli=1)
+    return GateCounts(cx=12 * k - 18, t=16 * k - 26, clifford=12 * k - 28)
+
+
+def mcrz(qc: QuantumCircuit, theta: float, controls: Sequence[Qubit], target: Qubit, dirty: Qubit) -> None:
+    """Rz(θ) on ``target`` when every control is 1: Rz(θ/2)·MCX·Rz(−θ/2)·MCX."""
+    qc.rz(theta / 2, target)
+    mcx(qc, controls, target, dirty)
+    qc.rz(-theta / 2, target)
+    mcx(qc, controls, target, dirty)
+
+
+def mcrz_counts(k: int) -> GateCounts:
+    return GateCounts(rotations=2) + 2 * mcx_counts(k)
