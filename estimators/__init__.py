@@ -13,14 +13,15 @@ from .device_time import (Projection, QueryTiming, TimeTerms, break_even_gate_ti
                           query_timing)
 from qlsa.matrices import as_matrix, load_matrix
 from .properties import MatrixProperties, matrix_properties
+from qlsa.solve_counts import SolveCounts, jennings_qubits
 from .query_counts import (cks_complexity, hhl_complexity, jennings_expected_query_count, jennings_parameters,
-                           jennings_qubits, jennings_query_count, jennings_success_probability,
-                           paper_classical_time, paper_quantum_time)
+                           jennings_query_count, jennings_success_probability, paper_classical_time,
+                           paper_quantum_time)
 
 __all__ = [
     "Calibration", "GateStats", "Projection", "QueryTiming", "TimeTerms",
     "break_even_gate_time", "load_calibration", "offline_backends", "plot_projection", "projections", "query_timing",
-    "ClassicalCostModel", "ConditionEstimate", "Estimate", "MatrixProperties",
+    "ClassicalCostModel", "ConditionEstimate", "Estimate", "MatrixProperties", "SolveCounts",
     "DEFAULT_EPSILON", "DEFAULT_GATE_TIME", "as_matrix", "classical_cost_model",
     "cks_complexity", "condition_number", "estimate", "fit_classical_cost", "hhl_complexity",
     "jennings_expected_query_count", "jennings_parameters", "jennings_qubits", "jennings_query_count",

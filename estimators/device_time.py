@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 import sympy as sp
@@ -142,13 +143,14 @@ def device_gate_seconds(counts: GateCounts, cal: Calibration) -> float:
             + (counts.gates - counts.two_qubit_gates) * cal.median_1q_seconds)
 
 
-def _terms(e: Estimate, t_query: float, t_prep: float, t_readout: float, terms: TimeTerms) -> dict[str, float]:
-    if e.expected_query_count is None:
+def _terms(e: Estimate, t_query: float, gate_seconds: Callable[[GateCounts], float], t_readout: float,
+           terms: TimeTerms) -> dict[str, float]:
+    if e.solve_counts is None:
         return {"queries": math.inf}
     if e.kappa_kind == "lower-bound":   # Q* at that bound understates the time at any faster gate
         raise InvalidParameterError("this estimate's κ is only a lower bound (its verdict was decided early); "
                                     "estimate with refine_kappa=True to project it across gate times")
-    return solve_time_terms(e.expected_query_count, e.success_probability, e.n, e.epsilon, t_query, t_prep,
+    return solve_time_terms(e.solve_counts, e.success_probability, e.n, e.epsilon, t_query, gate_seconds,
                             t_readout, terms)
 
 
@@ -158,7 +160,7 @@ def uniform_projection(e: Estimate, gate_seconds: float, terms: TimeTerms | None
     check_gate_time(gate_seconds)
     terms = e.time_terms if terms is None else terms
     t_query = e.per_query_gates * gate_seconds
-    t = _terms(e, t_query, e.state_preparation.gates * gate_seconds, gate_seconds, terms)
+    t = _terms(e, t_query, lambda g: g.gates * gate_seconds, gate_seconds, terms)
     q = total_seconds(t)
     return Projection(regime or f"{gate_seconds:g} s per gate", gate_seconds, t_query, q, e.classical_seconds,
                       "quantum" if q < e.classical_seconds else "classical", t)
@@ -174,7 +176,7 @@ def device_projection(e: Estimate, cal: Calibration, terms: TimeTerms | None = N
     timing = e.device_timing
     if terms.readout != "none" and not math.isfinite(cal.readout_seconds):
         raise CalibrationError(f"{cal.backend} has no readout calibration; use the readout model 'none'")
-    t = _terms(e, timing.seconds, device_gate_seconds(e.state_preparation, cal), cal.readout_seconds, terms)
+    t = _terms(e, timing.seconds, lambda g: device_gate_seconds(g, cal), cal.readout_seconds, terms)
     q = total_seconds(t)
     return Projection(f"{cal.backend} (calibrated {cal.snapshot_date or 'snapshot'})", cal.median_2q_seconds,
                       timing.seconds, q, e.classical_seconds, "quantum" if q < e.classical_seconds else "classical", t)
@@ -196,11 +198,11 @@ def break_even_gate_time(e: Estimate, terms: TimeTerms | None = None) -> float:
     solve (the terms above in gate units), so g* = T_classical/G. NaN when the quantum
     solver is not applicable (κ = ∞).
     """
-    if e.expected_query_count is None:
+    if e.solve_counts is None:
         return math.nan
     terms = e.time_terms if terms is None else terms
     g = sp.Symbol("g", positive=True)
-    counts = _terms(e, e.per_query_gates, e.state_preparation.gates, 1.0, terms)
+    counts = _terms(e, e.per_query_gates, lambda g: g.gates, 1.0, terms)
     expr = total_seconds(counts) * g
     (root,) = sp.solve(sp.Eq(expr, sp.Float(e.classical_seconds)), g)
     return float(root)

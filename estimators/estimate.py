@@ -3,9 +3,10 @@
 Pipeline (DESIGN.md §3): validate and scan once (n, nnz, d, ‖A‖_max, finiteness, symmetry,
 f32 copy for the Lanczos passes) → the block-encoding spec of :mod:`qlsa.block_encodings`
 (α_raw, ancillas, per-query gate counts from its construction; no circuit is built) → κ and
-‖A‖₂ (:mod:`estimators.condition`) → α = α_raw/‖A‖₂ → Jennings Q* and Q*/p → logical qubits
-⌈log₂N⌉ + a + 6 → quantum seconds by :mod:`estimators.solve_time` (queries, state
-preparation, readout) → classical seconds from the machine-calibrated c1·n³ + c2 → the
+‖A‖₂ (:mod:`estimators.condition`) → α = α_raw/‖A‖₂ → Jennings Q* and Q*/p → the solve's
+counts and logical qubits ⌈log₂N⌉ + a + 4 (:mod:`qlsa.solve_counts`) → quantum seconds by
+:mod:`estimators.solve_time` (queries, state preparation, the solver's own gates, readout)
+→ classical seconds from the machine-calibrated c1·n³ + c2 → the
 faster processor.
 A non-Hermitian A is costed through its Hermitian dilation [[0, A], [Aᴴ, 0]]
 (dimension 2N: one more qubit, same κ and ‖A‖₂).
@@ -24,6 +25,7 @@ from qlsa.errors import ResourceLimitError
 from qlsa.block_encodings import KINDS as ENCODINGS
 from qlsa.block_encodings import DenseDilation, GateCounts, encoding_spec, state_preparation_counts
 from qlsa.linear_system import prepare_system
+from qlsa.solve_counts import SolveCounts, jennings_qubits, jennings_theorem1_counts
 
 from .classical_cost import ClassicalCostModel, classical_cost_model
 from .condition import METHODS, ConditionEstimate, condition_number, uses_single_precision
@@ -31,8 +33,7 @@ from qlsa.matrices import as_matrix
 from .properties import scan_matrix
 from .solve_time import TimeTerms, solve_time_terms, total_seconds
 from .query_counts import (EPSILON_MAX, jennings_crossover_kappa, jennings_expected_query_count,
-                           jennings_parameters, jennings_qubits, jennings_query_count, jennings_success_probability,
-                           system_qubits)
+                           jennings_parameters, jennings_query_count, jennings_success_probability, system_qubits)
 
 if TYPE_CHECKING:
     from .device_time import QueryTiming
@@ -73,6 +74,7 @@ class Estimate:
     time_terms: TimeTerms
     quantum_time_terms: dict[str, float] | None
     quantum_seconds: float | None
+    solve_counts: SolveCounts | None
     classical_seconds: float
     classical_solver: str
     processor: str
@@ -140,8 +142,9 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     ancillas = spec.ancilla_qubits if spec is not None else DenseDilation.ancilla_qubits
     prep_counts = state_preparation_counts(n_sys)
     describe = spec.describe() if spec is not None else DenseDilation(n_sys).describe()
-    qubits = jennings_qubits(n_quantum, ancillas)
-    sources["logical_qubits"] = f"⌈log₂N⌉ + a + 6, a = {ancillas} ancillas of the block-encoding spec (DESIGN §3.3)"
+    qubits = jennings_qubits(n_sys, ancillas)
+    sources["logical_qubits"] = (f"⌈log₂N⌉ + a + 4 of the built Jennings circuit, a = {ancillas} ancillas of the "
+                                 f"block-encoding spec (qlsa.solve_counts)")
     sources["per_query_counts"] = "the spec's construction, = its built circuit (Toffoli as 15 gates)"
     timing, backend, cal = None, None, None
     if calibration is not None:
@@ -153,7 +156,9 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                                      f"{cal.backend} has {cal.num_qubits}")
         timing, backend = query_timing(cal, counts, n_sys + ancillas, what=describe), cal.backend
         per_query_seconds = timing.seconds
-        prep_seconds = device_gate_seconds(prep_counts, cal)
+
+        def gate_seconds(g: GateCounts) -> float:
+            return device_gate_seconds(g, cal)
         readout_seconds = cal.readout_seconds
         sources["per_query_seconds"] = (f"scheduled duration on {cal.backend} ({cal.snapshot_date or 'no date'}), "
                                         f"{timing.circuit}")
@@ -163,7 +168,9 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         gate_time = None
     else:
         per_query_seconds = counts.gates * gate_time
-        prep_seconds = prep_counts.gates * gate_time
+
+        def gate_seconds(g: GateCounts) -> float:
+            return g.gates * gate_time
         readout_seconds = gate_time
         sources["per_query_seconds"] = f"{counts.gates} gates × {gate_time:g} s"
         if gate_time == DEFAULT_GATE_TIME:
@@ -172,7 +179,18 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     if terms.readout != "none" and not math.isfinite(readout_seconds):
         notes.append(f"{backend} has no readout calibration: readout left out of the quantum time")
         terms = TimeTerms(terms.state_preparation, "none")
-    call_seconds = per_query_seconds + (2 * prep_seconds if terms.state_preparation else 0.0)
+
+    def run_counts(calls: float) -> SolveCounts:
+        return jennings_theorem1_counts(counts, n_sys, ancillas, calls)
+
+    def run_terms(calls: float, p: float) -> dict[str, float]:
+        return solve_time_terms(run_counts(calls), p, props.n, epsilon, per_query_seconds, gate_seconds,
+                                readout_seconds, terms)
+
+    no_readout = TimeTerms(terms.state_preparation, "none")     # seconds each U_A call adds to a run
+    call_seconds = total_seconds(solve_time_terms(run_counts(1.0), 1.0, props.n, epsilon, per_query_seconds,
+                                                  gate_seconds, 0.0, no_readout)) - total_seconds(
+        solve_time_terms(run_counts(0.0), 1.0, props.n, epsilon, per_query_seconds, gate_seconds, 0.0, no_readout))
 
     model = classical_model or classical_cost_model("cholesky" if props.hermitian else "lu")
     classical_seconds = model.seconds_for(props.n)
@@ -215,7 +233,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                         kappa_method=cond.method, kappa_kind=cond.kind, kappa_rel_error=cond.rel_error, alpha=alpha,
                         epsilon=epsilon, encoding=encoding, query_count=None, expected_query_count=None,
                         success_probability=p, logical_qubits=qubits, gate_time=gate_time,
-                        per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None,
+                        per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None, solve_counts=None,
                         classical_seconds=classical_seconds, classical_solver=model.solver, processor="classical",
                         verdict_certain=True, backend=backend, device_timing=timing, notes=tuple(notes),
                         sources=sources, **common)
@@ -224,8 +242,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     notes.extend(params.notes)
 
     def breakdown(kappa: float) -> dict[str, float]:
-        calls = jennings_expected_query_count(alpha, max(kappa, params.kappa), params.epsilon)
-        return solve_time_terms(calls, p, props.n, epsilon, per_query_seconds, prep_seconds, readout_seconds, terms)
+        return run_terms(jennings_query_count(alpha, max(kappa, params.kappa), params.epsilon), p)
 
     def quantum_time(kappa: float) -> float:
         return total_seconds(breakdown(kappa))
@@ -235,7 +252,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     at_bound = ", at κ's certified lower bound (κ not refined)" if cond.kind == "lower-bound" else ""
     sources["query_count"] = f"Jennings et al. 2023, Theorem 1 (DESIGN §3.1){at_bound}"
     sources["expected_query_count"] = f"Q*/p, p = 0.39 − 0.204ε{at_bound}"
-    sources["quantum_seconds"] = ("Q*/p × t_query" + (" + 2Q*/p × t_Ub" if terms.state_preparation else "")
+    sources["quantum_seconds"] = ("Q*/p × t_query" + (" + (2Q* + 1)/p × t_Ub" if terms.state_preparation else "")
+                                  + " + (Q*/4)/p walk steps' own gates"
                                   + {"none": "", "measure": " + t_readout/p", "full": " + t_readout/p, × ⌈N/ε²⌉"}[
                                       terms.readout] + f" (estimators.solve_time){at_bound}")
     time_breakdown = breakdown(cond.kappa)
@@ -256,7 +274,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                     kappa_kind=cond.kind, kappa_rel_error=cond.rel_error, alpha=alpha, epsilon=epsilon,
                     encoding=encoding, query_count=q, expected_query_count=q_expected, success_probability=p,
                     logical_qubits=qubits, gate_time=gate_time, per_query_seconds=per_query_seconds,
-                    quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds,
+                    quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds, solve_counts=run_counts(q),
                     classical_seconds=classical_seconds, classical_solver=model.solver, processor=processor,
                     verdict_certain=certain, backend=backend, device_timing=timing, notes=tuple(notes),
                     sources=sources, **common)

@@ -97,13 +97,6 @@ def jennings_parameters(kappa: float, epsilon: float) -> JenningsParameters:
     return JenningsParameters(kappa, epsilon, tuple(notes))
 
 
-def jennings_qubits(n: int, block_encoding_ancillas: int) -> int:
-    """Logical qubits of the Jennings algorithm: ⌈log₂N⌉ + a + 6 (DESIGN.md §3.3)."""
-    if n < 1 or block_encoding_ancillas < 0:
-        raise InvalidParameterError(f"need N ≥ 1 and a ≥ 0, got N={n}, a={block_encoding_ancillas}")
-    return system_qubits(n) + block_encoding_ancillas + 6
-
-
 def system_qubits(n: int) -> int:
     """⌈log₂N⌉ qubits hold an N-dimensional vector (at least 1)."""
     return max(1, math.ceil(math.log2(n)))

@@ -1,21 +1,28 @@
 """The one model of a quantum solve's wall-clock time (DESIGN.md §3.6), shared by ``estimate``,
-the gate-time projections, ``calibrate`` and the scheduler's cost model.
+the gate-time projections, ``calibrate`` and the scheduler's cost model. It reads the solver's
+:class:`~qlsa.solve_counts.SolveCounts` of one run (calls and own gates) and times each item:
 
-    T_q = E[Q]·t_query                          (queries, E[Q] = Q*/p)
-        + 2·E[Q]·t_Ub                            (state_preparation: 2Q* calls to U_b per run)
+    T_q = (1/p)·[ n_A·t_query                    (queries: U_A calls, Q* for Theorem 1)
+                + n_b·t(U_b)                     (state_preparation: 2Q* + 1 calls to U_b)
+                + Σ_own count·t(own gates) ]     (solver_gates: reflections, LCU rotations, …)
         + (1/p)·t_readout                        (readout "measure": one readout per run)
     × ⌈N/ε²⌉ repetitions                         (readout "full": the whole vector read out)
 
-The paper assumes a SWAP-test readout and leaves readout out (``readout="none"``).
+t(·) is the uniform gate time × gates, or a device's median gate durations; t_query may be a
+transpiled duration instead. The paper assumes a SWAP-test readout and leaves readout out
+(``readout="none"``).
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Callable
 
+from qlsa.block_encodings import GateCounts
 from qlsa.checks import check_choice
 from qlsa.serialization import jsonable
+from qlsa.solve_counts import U_A, U_B, SolveCounts
 
 READOUTS = ("none", "measure", "full")
 REPETITIONS = "repetitions (full readout N/ε²)"
@@ -35,14 +42,17 @@ class TimeTerms:
         return jsonable(self)
 
 
-def solve_time_terms(expected_calls: float, success_probability: float, n: int, epsilon: float, t_query: float,
-                     t_prep: float, t_readout: float, terms: TimeTerms) -> dict[str, float]:
+def solve_time_terms(counts: SolveCounts, success_probability: float, n: int, epsilon: float, t_query: float,
+                     gate_seconds: Callable[[GateCounts], float], t_readout: float,
+                     terms: TimeTerms) -> dict[str, float]:
     """Each term of T_q in seconds (and the repetition factor of a full readout)."""
-    out = {"queries": expected_calls * t_query}
+    runs = 1 / success_probability
+    out = {"queries": runs * counts.count(U_A) * t_query}
     if terms.state_preparation:
-        out["state_preparation"] = 2 * expected_calls * t_prep
+        out["state_preparation"] = runs * sum(i.count * gate_seconds(i.each) for i in counts.items if i.name == U_B)
+    out["solver_gates"] = runs * sum(i.count * gate_seconds(i.each) for i in counts.own)
     if terms.readout != "none":
-        out["readout"] = t_readout / success_probability
+        out["readout"] = t_readout * runs
     if terms.readout == "full":
         out[REPETITIONS] = float(math.ceil(n / epsilon**2))
     return out

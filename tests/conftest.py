@@ -25,3 +25,14 @@ def spd_with_spectrum(eigs, seed=0) -> np.ndarray:
     q, _ = np.linalg.qr(rng.standard_normal((n, n)))
     a = (q * np.asarray(eigs)) @ q.T
     return (a + a.T) / 2
+
+
+def walk_step_counts(system_qubits, ancillas):
+    """Own gates of one Jennings walk step (4 U_A calls), as tests/test_solve_counts.py holds them
+    equal to the built circuit."""
+    from qlsa.solve_counts import reflection_counts, u_h_own_counts
+    return 2 * u_h_own_counts(system_qubits) + 2 * reflection_counts(ancillas + 2)
+
+
+def walk_step_gates(system_qubits, ancillas):
+    return walk_step_counts(system_qubits, ancillas).gates

@@ -33,7 +33,7 @@ def test_estimate_and_circuit_agree(tmp_path, capsys, kind, name):
     assert c["alpha_raw"] == pytest.approx(e["alpha_raw"], rel=1e-12)
     assert c["ancilla_qubits"] == e["ancilla_qubits"]
     assert c["per_query_counts"] == e["per_query_counts"] and c["built_counts_equal_spec"] is True
-    assert e["logical_qubits"] == c["system_qubits"] + c["ancilla_qubits"] + 6
+    assert e["logical_qubits"] == c["system_qubits"] + c["ancilla_qubits"] + 4          # the built Jennings circuit
 
 
 def test_estimate_and_calibrate_give_one_quantum_time(tmp_path, capsys):
@@ -79,3 +79,14 @@ def test_qasm_of_solvers_without_a_gate_circuit_is_refused(tmp_path, capsys, met
     err = capsys.readouterr().err
     assert code == 2 and "--qasm" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "x.qasm").exists()
+
+
+@pytest.mark.parametrize("kind", ["sparse", "lcu", "dense"])
+def test_estimate_counts_the_qubits_of_the_built_jennings_circuit(tmp_path, capsys, kind):
+    path = tmp_path / "a.npz"
+    sp.save_npz(path, sp.diags([-np.ones(3), 3 * np.ones(4), -np.ones(3)], [-1, 0, 1], format="csr"))
+    e = _run(capsys, ["estimate", str(path), "--encoding", kind, "--json"])
+    c = _run(capsys, ["circuit", "jennings", str(path), "--encoding", kind, "--epsilon", "0.2", "--json"])
+    assert c["built_counts_equal_solve_counts"] is True
+    assert e["logical_qubits"] == c["qubits"] == e["solve_counts"]["qubits"]
+    assert e["solve_counts"]["items"][0]["each"] == e["per_query_counts"]

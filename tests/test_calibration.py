@@ -12,6 +12,8 @@ import scipy.sparse as sp
 from qiskit import QuantumCircuit
 
 from qlsa.block_encodings import GateCounts, state_preparation_counts
+from conftest import walk_step_counts, walk_step_gates
+from estimators.device_time import device_gate_seconds
 from estimators import (TimeTerms, break_even_gate_time, estimate,
                         jennings_expected_query_count, load_calibration, offline_backends, projections,
                         query_timing)
@@ -130,10 +132,10 @@ def test_query_timing_is_bounded_by_the_calibration():
 
 def test_matrix_too_large_for_the_backend():
     cal = load_calibration("fake_almaden")   # 20 qubits
-    # constant diagonal: banded sparse access, d = 1, a = n (row) + 1 (slot) + 1 → 6 + 8 + 6 = 20 qubits
-    assert estimate(2 * np.eye(64), calibration=cal).logical_qubits == 20
+    # constant diagonal: banded sparse access, d = 1, a = n (row) + 1 (slot) + 1 → 7 + 9 + 4 = 20 qubits
+    assert estimate(2 * np.eye(128), calibration=cal).logical_qubits == 20
     with pytest.raises(ResourceLimitError, match="needs 22 logical qubits; .* has 20"):
-        estimate(2 * np.eye(128), calibration=cal)
+        estimate(2 * np.eye(256), calibration=cal)
     with pytest.raises(ResourceLimitError, match="needs .* qubits"):
         query_timing(cal, GateCounts(cx=10), 40)
 
@@ -142,18 +144,22 @@ def test_projections_follow_the_time_model(fixed_model):
     A = laplacian_2d(8)
     e = estimate(A, epsilon=1e-2, classical_model=fixed_model)
     eq = jennings_expected_query_count(e.alpha, e.kappa, 1e-2)
+    p = e.success_probability
+    step = walk_step_gates(6, e.ancilla_qubits)  # own gates per walk step = 4 U_A calls
     ub = state_preparation_counts(6)
     assert e.state_preparation == ub and ub.two_qubit_gates == 2**6 - 2 and ub.gates == 2**6 - 2 + 2**6 - 1
     # one time per command: the estimate's own quantum seconds are its gate time's projection
     assert uniform_projection(e, e.gate_time).quantum_seconds == pytest.approx(e.quantum_seconds, rel=1e-12)
     for g in (1e-9, 1e-18):
         full = uniform_projection(e, g, TimeTerms(True, "measure"))
-        assert full.quantum_seconds == pytest.approx(eq * e.per_query_gates * g + 2 * eq * ub.gates * g + g / 0.38796,
-                                                     rel=1e-9)
+        own = eq / 4 * step * g
+        assert full.quantum_seconds == pytest.approx(eq * e.per_query_gates * g + (2 * eq + 1 / p) * ub.gates * g
+                                                     + own + g / 0.38796, rel=1e-9)
         bare = uniform_projection(e, g, TimeTerms(False, "none"))
-        assert bare.quantum_seconds == pytest.approx(eq * e.per_query_gates * g, rel=1e-9)
+        assert bare.quantum_seconds == pytest.approx(eq * e.per_query_gates * g + own, rel=1e-9)
         tomo = uniform_projection(e, g, TimeTerms(False, "full"))
-        assert tomo.quantum_seconds == pytest.approx((eq * e.per_query_gates * g + g / 0.38796) * 64 / 1e-4, rel=1e-9)
+        assert tomo.quantum_seconds == pytest.approx((eq * e.per_query_gates * g + own + g / 0.38796) * 64 / 1e-4,
+                                                     rel=1e-9)
     g_star = break_even_gate_time(e)
     assert uniform_projection(e, g_star).quantum_seconds == pytest.approx(e.classical_seconds, rel=1e-9)
     regimes = [p.gate_seconds for p in projections(e)]
@@ -172,7 +178,8 @@ def test_device_projection_uses_the_transpiled_query(fixed_model):
     assert projections(e, cal)[0].quantum_seconds == pytest.approx(e.quantum_seconds, rel=1e-12)
     assert e.quantum_seconds > e.expected_query_count * t.seconds        # + state preparation + readout
     dev = projections(e, cal, TimeTerms(False, "none"))[0]
-    assert dev.quantum_seconds == pytest.approx(e.expected_query_count * t.seconds)
+    own = e.expected_query_count / 4 * device_gate_seconds(walk_step_counts(4, e.ancilla_qubits), cal)
+    assert dev.quantum_seconds == pytest.approx(e.expected_query_count * t.seconds + own)
     assert cal.backend in e.sources["per_query_seconds"]
     assert t.exceeds_t2 == (t.seconds > cal.t2_seconds)
     assert any("T2" in n for n in e.notes) == t.exceeds_t2

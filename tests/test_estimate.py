@@ -10,8 +10,9 @@ import scipy.sparse as sp
 import torch
 
 import qlsa
+from conftest import walk_step_gates
 from estimators import (as_matrix, condition_number, estimate, jennings_expected_query_count,
-                        jennings_qubits, load_matrix)
+                        load_matrix)
 from estimators.classical_cost import classical_cost_model, fit_classical_cost
 from estimators.examples import laplacian_2d, laplacian_2d_kappa
 from qlsa.cli import main
@@ -35,11 +36,12 @@ def test_estimate_fields_follow_the_formulas(fixed_model):
     assert r.expected_query_count == pytest.approx(jennings_expected_query_count(r.alpha, 20.0, 1e-3), rel=1e-12)
     spec = qlsa.block_encoding(a, "sparse").spec          # the same spec the estimate read
     assert spec.ancilla_qubits == r.ancilla_qubits == 6 + 6 + 1 + 16 + (6 + 6 - 1)   # row, slot, a, angle, work
-    assert r.logical_qubits == jennings_qubits(64, spec.ancilla_qubits) and r.per_query_counts == spec.gate_counts()
+    assert r.logical_qubits == 6 + spec.ancilla_qubits + 4 and r.per_query_counts == spec.gate_counts()
     assert r.alpha_raw == pytest.approx(spec.alpha_raw)
     eq, p = r.expected_query_count, r.success_probability
     assert r.quantum_seconds == pytest.approx(eq * spec.gate_counts().gates * 1e-9
-                                              + 2 * eq * r.state_preparation.gates * 1e-9 + 1e-9 / p)
+                                              + (2 * eq + 1 / p) * r.state_preparation.gates * 1e-9
+                                              + eq / 4 * walk_step_gates(6, r.ancilla_qubits) * 1e-9 + 1e-9 / p)
     assert r.classical_seconds == pytest.approx(fixed_model.seconds_for(64))
     assert r.processor == ("quantum" if r.quantum_seconds < r.classical_seconds else "classical")
 
@@ -47,7 +49,7 @@ def test_estimate_fields_follow_the_formulas(fixed_model):
 def test_dense_encoding_has_alpha_one(fixed_model):
     a = spd_with_spectrum(np.linspace(0.1, 1.0, 16))
     r = estimate(a, encoding="dense", classical_model=fixed_model)
-    assert r.alpha == pytest.approx(1.0) and r.logical_qubits == 4 + 1 + 6
+    assert r.alpha == pytest.approx(1.0) and r.logical_qubits == 4 + 1 + 4
 
 
 def test_nonsymmetric_goes_through_dilation(fixed_model):
@@ -58,7 +60,7 @@ def test_nonsymmetric_goes_through_dilation(fixed_model):
     assert r.kappa == pytest.approx(np.linalg.cond(a), rel=1e-9)
     be = qlsa.block_encoding(a, "sparse")                    # dilated to 2N = 40, padded to 64
     assert be.dilated and be.num_system_qubits == 6 and r.ancilla_qubits == be.num_ancillas
-    assert r.logical_qubits == jennings_qubits(40, be.num_ancillas)
+    assert r.logical_qubits == 6 + be.num_ancillas + 4
 
 
 def test_small_kappa_and_large_epsilon_are_raised_with_notes(fixed_model):

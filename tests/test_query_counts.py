@@ -52,8 +52,7 @@ def test_out_of_domain_parameters_raise(args):
 
 
 def test_qubits_and_other_models():
-    assert jennings_qubits(4096, 13) == 12 + 13 + 6
-    assert jennings_qubits(5, 4) == 3 + 4 + 6  # ⌈log₂5⌉ = 3
+    assert jennings_qubits(12, 13) == 12 + 13 + 4          # system qubits, ancillas of U_A
     assert hhl_complexity(1024, 4, 10, 0.01) == pytest.approx(math.log(1024) * 16 * 100 / 0.01)
     assert cks_complexity(4, 10, 0.01) == pytest.approx(40 * math.log(4000) ** 2)
     assert paper_classical_time(10, 2.0, 3.0) == 2003.0

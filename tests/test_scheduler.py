@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import walk_step_gates
 from estimators import estimate, jennings_expected_query_count
 from estimators.classical_cost import ClassicalCostModel
 from qlsa.cli import main
@@ -28,8 +29,10 @@ def test_cost_models_follow_their_formulas():
     assert ClassicalCholeskyCost(MODEL).seconds(e) == pytest.approx(1e-11 * 20**3 + 1e-4)
     e9 = estimate(_spd(20, 10), gate_time=1e-9, classical_model=MODEL)
     eq = jennings_expected_query_count(e9.alpha, e9.kappa, e9.epsilon)
+    p = e9.success_probability
     assert JenningsCost().seconds(e9) == pytest.approx(
-        eq * (e9.per_query_gates + 2 * e9.state_preparation.gates) * 1e-9 + 1e-9 / e9.success_probability)
+        (eq * (e9.per_query_gates + 2 * e9.state_preparation.gates) + e9.state_preparation.gates / p
+         + eq / 4 * walk_step_gates(5, e9.ancilla_qubits)) * 1e-9 + 1e-9 / p)
     assert JenningsCost().seconds(e9) == pytest.approx(e9.quantum_seconds)
     assert PaperQuantumCost(2.0, 1.0).seconds(e) == pytest.approx(2.0 * e.sparsity * e.kappa * math.log(20 / 0.01) + 1)
 

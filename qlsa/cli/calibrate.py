@@ -78,7 +78,8 @@ def _run_calibrate(args: argparse.Namespace) -> int:
         print(table([(r.regime, r.per_query_seconds, r.quantum_seconds, r.classical_seconds, r.processor)
                      for r in out["projections"]],
                     header=("gate-time regime", "per-query s", "quantum s", "classical s (fitted)", "faster")))
-        print("terms: queries Q*/p × t_query" + (" + state preparation 2Q*/p × t_Ub" if terms.state_preparation else "")
+        print("terms: queries Q*/p × t_query" + (" + state preparation (2Q* + 1)/p × t_Ub" if terms.state_preparation
+                                                 else "") + " + the walk's own gates (Q*/4)/p × t_step"
               + {"none": "; readout left out (paper)", "measure": " + readout (1/p) × t_measure",
                  "full": " + readout, × ⌈N/ε²⌉ repetitions (full readout)"}[terms.readout])
         print(f"break-even gate time (sympy): {fmt(out['break_even_gate_seconds'])} s")

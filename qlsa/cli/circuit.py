@@ -50,6 +50,10 @@ def _run_circuit(args: argparse.Namespace) -> int:
     print(table([(k, v) for k, v in rep.items() if not isinstance(v, dict)], header=("quantity", "value")))
     if rep.get("gate_counts"):
         print("gate counts: " + ", ".join(f"{k} {v}" for k, v in rep["gate_counts"].items()))
+    if rep.get("solve_counts"):
+        sc = rep["solve_counts"]
+        print(f"gates of one run ({sc['rule']}; qlsa.solve_counts): "
+              + ", ".join(f"{k} {sc['totals'][k]:.4g}" for k in ("cx", "toffoli", "t", "rotations", "clifford")))
     return 0
 
 
@@ -101,24 +105,29 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
 
         from qlsa.jennings import MAX_U_A_CALLS, JenningsBuilder, count_calls
         from qlsa.linear_system import prepare_system
+        from qlsa.solve_counts import jennings_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
         prep = prepare_system(A, b, keep_sparse=(encoding == "sparse"))
         jb = JenningsBuilder(prep.matrix, prep.b, epsilon, encoding)
         plan = jb.plan()
         params = jennings_parameters(plan.kappa, min(epsilon, 0.24))
         q_star = jennings_query_count(plan.alpha, params.kappa, params.epsilon)
+        counts = jennings_solve_counts(jb.be.gate_counts(), jb.n, jb.be.num_ancillas, sum(plan.walks),
+                                       plan.filter_half_degree, bool(np.iscomplexobj(prep.b) and np.any(prep.b.imag)))
         rep.update(system_qubits=jb.n, kappa=plan.kappa, alpha=plan.alpha, adiabatic_points=len(plan.fs),
-                   walk_steps=sum(plan.walks), filter_degree=2 * plan.filter_half_degree, closed_form_Q_star=q_star)
+                   walk_steps=sum(plan.walks), filter_degree=2 * plan.filter_half_degree, closed_form_Q_star=q_star,
+                   ancilla_qubits=counts.qubits - jb.n, qubits=counts.qubits, U_A_calls=counts.u_a_calls,
+                   U_b_calls=counts.count("U_b"), counted_over_Q_star=counts.u_a_calls / q_star,
+                   solve_counts=counts.to_dict())
         if plan.u_a_calls > MAX_U_A_CALLS:
-            rep.update(built=f"no: {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} an explicit circuit is built "
-                             f"with; counted from the schedule", U_A_calls=plan.u_a_calls,
-                       counted_over_Q_star=plan.u_a_calls / q_star)
+            rep["built"] = (f"no: {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} an explicit circuit is built "
+                            f"with; counted from the schedule")
             return rep, text
         adiabatic, filt, plan = jb.stages()
         qc = jb.assemble(adiabatic, filt)
-        calls = count_calls(qc, "U_A")
-        rep.update(ancilla_qubits=qc.num_qubits - jb.n, qubits=qc.num_qubits, U_A_calls=calls,
-                   U_b_calls=count_calls(qc, "U_b"), counted_over_Q_star=calls / q_star)
+        rep["built_counts_equal_solve_counts"] = (qc.num_qubits == counts.qubits
+                                                  and count_calls(qc, "U_A") == counts.u_a_calls
+                                                  and count_calls(qc, "U_b") == counts.count("U_b"))
         if simulate:
             if qc.num_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"
@@ -132,6 +141,8 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
     elif method == "qsvt":
         from qlsa.solver import solve
         from qlsa.qsvt import MAX_DEGREE, cks_degree, inverse_polynomial
+        from qlsa.linear_system import prepare_system
+        from qlsa.solve_counts import qsvt_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
         dense = np.asarray(A.toarray() if hasattr(A, "toarray") else A)
         s = np.linalg.svd(dense, compute_uv=False)
@@ -144,35 +155,43 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                 _, scale, degree = inverse_polynomial(kappa, epsilon)
         except ResourceLimitError:
             degree = cks_degree(kappa, epsilon)
-            rep.update(kappa=kappa, polynomial_degree=degree, U_A_calls=2 * degree,
-                       built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
+            counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, bool(np.iscomplexobj(b)))
+            rep.update(kappa=kappa, polynomial_degree=degree, U_A_calls=counts.u_a_calls, qubits=counts.qubits,
+                       solve_counts=counts.to_dict(), built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
                              f"Childs–Kothari–Somma bound 2⌈√(b·ln(4b/ε))⌉ + 1, b = ⌈κ²·ln(κ/ε)⌉")
             return rep, text
-        rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=2 * degree)
+        counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, bool(np.iscomplexobj(b)))
+        rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=counts.u_a_calls,
+                   qubits=counts.qubits, solve_counts=counts.to_dict())
         if r is not None:
-            rep.update(qubits=r.qubits, fidelity=r.fidelity, success_probability=r.success_probability)
+            rep.update(fidelity=r.fidelity, success_probability=r.success_probability)
         return rep, text
     else:
         from qlsa.hhl import MAX_SYSTEM_QUBITS, clock_qubits, hhl_circuit
         from qlsa.linear_system import prepare_system
+        from qlsa.solve_counts import hhl_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
+        complex_b = bool(np.iscomplexobj(b) and np.any(b.imag))
         if A.shape[0] > 2**MAX_SYSTEM_QUBITS:   # too large to build: count from the formulas instead
             from estimators import condition_number
             from estimators.query_counts import system_qubits
             cond = condition_number(A)
             n_sys = system_qubits(A.shape[0]) + (0 if is_hermitian(A) else 1)   # +1: the dilation
             t = clock_qubits(cond.kappa, epsilon)
+            counts = hhl_solve_counts(n_sys, t, complex_b)
             rep.update(built=f"no: HHL's controlled e^(iAt) are dense 2ⁿ×2ⁿ unitaries (limit N = "
                              f"{2**MAX_SYSTEM_QUBITS}); counted from its formulas", kappa=cond.kappa,
                        kappa_method=cond.describe(), system_qubits=n_sys, clock_qubits=t, ancilla_qubits=1,
-                       qubits=n_sys + t + 1, U_A_calls=2 * (2**t - 1),
+                       qubits=counts.qubits, U_A_calls=2 * (2**t - 1), solve_counts=counts.to_dict(),
                        oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)")
             return rep, text
         prep = prepare_system(A, b)
         qc, info = hhl_circuit(np.asarray(prep.matrix), prep.b, epsilon)
+        counts = hhl_solve_counts(prep.num_qubits, info["clock_qubits"], complex_b)
         rep.update(system_qubits=prep.num_qubits, clock_qubits=info["clock_qubits"], ancilla_qubits=1,
                    dilated=prep.dilated, padded=prep.padded, U_A_calls=2 * (2 ** info["clock_qubits"] - 1),
-                   oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)")
+                   oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)",
+                   solve_counts=counts.to_dict(), built_qubits_equal_solve_counts=qc.num_qubits == counts.qubits)
         if simulate:
             if qc.num_qubits > MAX_SIMULATED_QUBITS:
                 rep["simulated"] = f"no: {qc.num_qubits} qubits over the {MAX_SIMULATED_QUBITS}-qubit limit"

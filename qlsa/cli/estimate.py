@@ -71,6 +71,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
         ("logical qubits", result.logical_qubits, s["logical_qubits"]),
         ("per-query gates", ", ".join(f"{k} {v}" for k, v in result.per_query_counts.to_dict().items()),
          s["per_query_counts"]),
+        ("gates of one run", _totals(result.solve_counts),
+         result.solve_counts.rule + " (qlsa.solve_counts)" if result.solve_counts else "not applicable"),
         ("per-query time [s]", result.per_query_seconds, s["per_query_seconds"]),
         ("quantum time [s]", result.quantum_seconds, s.get("quantum_seconds", "not applicable")),
         ("classical time [s]", result.classical_seconds, s["classical_seconds"]),
@@ -80,3 +82,10 @@ def _run_estimate(args: argparse.Namespace) -> int:
     for note in result.notes:
         print(f"note: {note}")
     return 0
+
+
+def _totals(counts) -> str:
+    if counts is None:
+        return "—"
+    t = counts.totals
+    return ", ".join(f"{k} {t[k]:.4g}" for k in ("cx", "toffoli", "t", "rotations", "clifford"))
