@@ -64,6 +64,10 @@ def best_of(fn: Callable[[], object], repeats: int = 3, settle: float = 0.0, war
 def load_all() -> None:
     """Import every benchmark module so each registers itself."""
     from . import bench_circuits, bench_estimate, bench_hessians, bench_scheduler  # noqa: F401
+    try:
+        from . import bench_qualtran  # noqa: F401  (optional anchor: pip install qlsa[bench])
+    except ImportError:
+        pass
 
 
 def run(names: list[str] | None = None, out: str | Path | None = None) -> dict[str, list[dict]]:
