@@ -12,7 +12,7 @@ import scipy.sparse as sp
 from qiskit import QuantumCircuit
 
 from qlsa.block_encodings import GateCounts, state_preparation_counts
-from conftest import walk_step_counts, walk_step_gates
+from tests.conftest import walk_step_counts, walk_step_gates
 from estimators.device_time import device_gate_seconds
 from estimators import (TimeTerms, break_even_gate_time, estimate,
                         jennings_expected_query_count, load_calibration, offline_backends, projections,

@@ -10,7 +10,7 @@ import scipy.sparse as sp
 import torch
 
 import qlsa
-from conftest import walk_step_gates
+from tests.conftest import walk_step_gates
 from estimators import (as_matrix, condition_number, estimate, jennings_expected_query_count,
                         load_matrix)
 from estimators.classical_cost import classical_cost_model, fit_classical_cost

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import walk_step_gates
+from tests.conftest import walk_step_gates
 from estimators import estimate, jennings_expected_query_count
 from estimators.classical_cost import ClassicalCostModel
 from qlsa.cli import main
