@@ -183,14 +183,12 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     def run_counts(calls: float) -> SolveCounts:
         return jennings_theorem1_counts(counts, n_sys, ancillas, calls)
 
-    def run_terms(calls: float, p: float) -> dict[str, float]:
+    def run_terms(calls: float, p: float, t: TimeTerms | None = None) -> dict[str, float]:
         return solve_time_terms(run_counts(calls), p, props.n, epsilon, per_query_seconds, gate_seconds,
-                                readout_seconds, terms)
+                                readout_seconds, t or terms)
 
-    no_readout = TimeTerms(terms.state_preparation, "none")     # seconds each U_A call adds to a run
-    call_seconds = total_seconds(solve_time_terms(run_counts(1.0), 1.0, props.n, epsilon, per_query_seconds,
-                                                  gate_seconds, 0.0, no_readout)) - total_seconds(
-        solve_time_terms(run_counts(0.0), 1.0, props.n, epsilon, per_query_seconds, gate_seconds, 0.0, no_readout))
+    bare = TimeTerms(terms.state_preparation, "none")          # the seconds each U_A call adds to a run
+    call_seconds = total_seconds(run_terms(1.0, 1.0, bare)) - total_seconds(run_terms(0.0, 1.0, bare))
 
     model = classical_model or classical_cost_model("cholesky" if props.hermitian else "lu")
     classical_seconds = model.seconds_for(props.n)
@@ -233,7 +231,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                         kappa_method=cond.method, kappa_kind=cond.kind, kappa_rel_error=cond.rel_error, alpha=alpha,
                         epsilon=epsilon, encoding=encoding, query_count=None, expected_query_count=None,
                         success_probability=p, logical_qubits=qubits, gate_time=gate_time,
-                        per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None, solve_counts=None,
+                        per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None,
+                        solve_counts=None,
                         classical_seconds=classical_seconds, classical_solver=model.solver, processor="classical",
                         verdict_certain=True, backend=backend, device_timing=timing, notes=tuple(notes),
                         sources=sources, **common)
