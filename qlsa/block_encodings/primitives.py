@@ -121,7 +121,7 @@ def state_preparation(qc: QuantumCircuit, amplitudes: np.ndarray, register: Sequ
     phases passed up, the last mean a global phase (Möttönen et al. 2004)."""
     m = len(register)
     a = np.asarray(amplitudes)
-    complex_ = np.iscomplexobj(a) and bool(np.any(a.imag))
+    complex_ = has_phases(a)
     mag = np.abs(a) if complex_ else np.asarray(a, dtype=float)
     for level in range(m):
         tgt = m - 1 - level
@@ -138,6 +138,11 @@ def state_preparation(qc: QuantumCircuit, amplitudes: np.ndarray, register: Sequ
             _uniformly_controlled(qc, qc.rz, pairs[:, 1] - pairs[:, 0], list(register[q + 1:]), register[q])
             omega = pairs.mean(axis=1)
         qc.global_phase += float(omega[0])
+
+
+def has_phases(amplitudes: np.ndarray) -> bool:
+    """Whether :func:`state_preparation` needs its Rz phase tree (a non-real entry)."""
+    return bool(np.iscomplexobj(amplitudes) and np.any(np.imag(amplitudes)))
 
 
 def state_preparation_counts(m: int, complex_: bool = False) -> GateCounts:

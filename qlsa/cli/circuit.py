@@ -79,6 +79,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
     from qiskit import qasm3, transpile
 
     from qlsa.block_encodings import COUNT_BASIS
+    from qlsa.block_encodings.primitives import has_phases
     from qlsa.matrices import is_hermitian, load_matrix
     from qlsa.simulate import MAX_SIMULATED_QUBITS
     A = load_matrix(path)
@@ -113,7 +114,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         params = jennings_parameters(plan.kappa, min(epsilon, 0.24))
         q_star = jennings_query_count(plan.alpha, params.kappa, params.epsilon)
         counts = jennings_solve_counts(jb.be.gate_counts(), jb.n, jb.be.num_ancillas, sum(plan.walks),
-                                       plan.filter_half_degree, bool(np.iscomplexobj(prep.b) and np.any(prep.b.imag)))
+                                       plan.filter_half_degree, has_phases(prep.b))
         rep.update(system_qubits=jb.n, kappa=plan.kappa, alpha=plan.alpha, adiabatic_points=len(plan.fs),
                    walk_steps=sum(plan.walks), filter_degree=2 * plan.filter_half_degree, closed_form_Q_star=q_star,
                    ancilla_qubits=counts.qubits - jb.n, qubits=counts.qubits, U_A_calls=counts.u_a_calls,
@@ -155,12 +156,13 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                 _, scale, degree = inverse_polynomial(kappa, epsilon)
         except ResourceLimitError:
             degree = cks_degree(kappa, epsilon)
-            counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, bool(np.iscomplexobj(b)))
+            counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, has_phases(b))
             rep.update(kappa=kappa, polynomial_degree=degree, U_A_calls=counts.u_a_calls, qubits=counts.qubits,
-                       solve_counts=counts.to_dict(), built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
+                       solve_counts=counts.to_dict(),
+                       built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
                              f"Childs–Kothari–Somma bound 2⌈√(b·ln(4b/ε))⌉ + 1, b = ⌈κ²·ln(κ/ε)⌉")
             return rep, text
-        counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, bool(np.iscomplexobj(b)))
+        counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, has_phases(b))
         rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=counts.u_a_calls,
                    qubits=counts.qubits, solve_counts=counts.to_dict())
         if r is not None:
@@ -171,7 +173,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         from qlsa.linear_system import prepare_system
         from qlsa.solve_counts import hhl_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
-        complex_b = bool(np.iscomplexobj(b) and np.any(b.imag))
+        complex_b = has_phases(b)
         if A.shape[0] > 2**MAX_SYSTEM_QUBITS:   # too large to build: count from the formulas instead
             from estimators import condition_number
             from estimators.query_counts import system_qubits
