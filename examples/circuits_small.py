@@ -12,8 +12,9 @@ b = np.array([1.0, 0.5])
 for kind in ("dense", "sparse", "lcu"):
     be = qlsa.block_encoding(A, kind)
     M = be.matrix.toarray() if hasattr(be.matrix, "toarray") else be.matrix   # sparse kind keeps scipy.sparse
-    err = np.abs(be.top_left() - M / be.alpha).max()
-    print(f"{kind:6s} α = {be.alpha:.3f}, ancillas {be.num_ancillas}, |⟨0|U|0⟩ − A/α| = {err:.1e}")
+    err = np.abs(be.top_left() - M / be.alpha_raw).max()        # ⟨0|U|0⟩ = A/α_raw; α = α_raw/‖A‖₂
+    print(f"{kind:6s} α_raw = {be.alpha_raw:.3f}, α = {be.alpha:.3f}, ancillas {be.num_ancillas}, "
+          f"|⟨0|U|0⟩ − A/α_raw| = {err:.1e}")
 for method, eps in (("hhl", 1e-2), ("qsvt", 0.05), ("jennings", 0.1)):
     r = qlsa.solve(A, b, method, epsilon=eps)
     print(f"{method:8s} fidelity {r.fidelity:.6f}, success p {r.success_probability:.3f}, "
