@@ -19,7 +19,7 @@ def add_calibrate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--matrix", metavar="PATH", help="matrix file (.npy, .npz, .mtx) to project")
     p.add_argument("--epsilon", type=_number, default=1e-2, help="target error ε ∈ (0, 1) (default 0.01)")
     p.add_argument("--encoding", choices=("sparse", "lcu", "dense"), default="sparse")
-    p.add_argument("--no-state-preparation", action="store_true", help="leave the 2Q* U_b calls out")
+    p.add_argument("--no-state-preparation", action="store_true", help="leave the 2Q* + 1 U_b calls out")
     p.add_argument("--readout", choices=("none", "measure", "full"), default="measure",
                    help="readout term: none (paper), measure (one per run, default), full (N/ε² repetitions)")
     p.add_argument("--plot", metavar="FILE", help="save a log-log plot of quantum time against gate time")
