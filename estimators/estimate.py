@@ -7,7 +7,8 @@ f32 copy for the Lanczos passes) → the block-encoding spec of :mod:`qlsa.block
 counts and logical qubits ⌈log₂N⌉ + a + 4 (:mod:`qlsa.solve_counts`) → quantum seconds by
 :mod:`estimators.solve_time` (queries, state preparation, the solver's own gates, readout)
 → classical seconds from the machine-calibrated c1·n³ + c2 → the
-faster processor.
+faster processor; with ``fault_tolerant=True`` also the Clifford+T counts and the physical
+estimate of :mod:`estimators.fault_tolerant`.
 A non-Hermitian A is costed through its Hermitian dilation [[0, A], [Aᴴ, 0]]
 (dimension 2N: one more qubit, same κ and ‖A‖₂).
 """
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from qlsa.checks import check_choice, check_epsilon, check_gate_time
 from qlsa.serialization import jsonable
-from qlsa.errors import ResourceLimitError
+from qlsa.errors import InvalidParameterError, ResourceLimitError
 
 from qlsa.block_encodings import KINDS as ENCODINGS
 from qlsa.block_encodings import DenseDilation, GateCounts, encoding_spec, state_preparation_counts
@@ -37,6 +38,7 @@ from .query_counts import (EPSILON_MAX, jennings_crossover_kappa, jennings_expec
 
 if TYPE_CHECKING:
     from .device_time import QueryTiming
+    from .fault_tolerant import FaultTolerantEstimate
 
 DEFAULT_GATE_TIME = 1e-18   # the paper's attosecond-gate scenario
 DEFAULT_EPSILON = 1e-2
@@ -81,6 +83,7 @@ class Estimate:
     verdict_certain: bool
     backend: str | None = None
     device_timing: QueryTiming | None = None
+    fault_tolerant: FaultTolerantEstimate | None = None
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -97,19 +100,26 @@ class Estimate:
 
 
 def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = "sparse",
-                              kappa_method: str = "auto") -> None:
-    """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names."""
+                              kappa_method: str = "auto", qubit_model: str | None = None,
+                              error_budget: float | None = None) -> None:
+    """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names, an error
+    budget ∉ (ε, 1)."""
     check_epsilon(epsilon)
     check_gate_time(gate_time)
     check_choice(encoding, ENCODINGS, "encoding")
     check_choice(kappa_method, METHODS, "κ method")
+    if qubit_model is not None or error_budget is not None:
+        from .fault_tolerant import DEFAULT_QUBIT_MODEL, check_error_budget, check_qubit_model, default_error_budget
+        check_qubit_model(qubit_model or DEFAULT_QUBIT_MODEL)
+        check_error_budget(default_error_budget(epsilon) if error_budget is None else error_budget, epsilon)
 
 
 def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "sparse",
              gate_time: float = DEFAULT_GATE_TIME, kappa_method: str = "auto", kappa_tol: float = 0.05,
              classical_model: ClassicalCostModel | None = None,
              condition: ConditionEstimate | None = None, calibration: Any = None,
-             refine_kappa: bool = False, time_terms: TimeTerms | None = None) -> Estimate:
+             refine_kappa: bool = False, time_terms: TimeTerms | None = None, fault_tolerant: bool = False,
+             qubit_model: str | None = None, error_budget: float | None = None) -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
     ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
@@ -123,8 +133,18 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     whatever α ≥ 1 (Q*/p grows with both): once Lanczos certifies κ above it, the verdict is
     classical for certain and κ is reported as that lower bound (``kappa_kind``
     ``"lower-bound"``). ``refine_kappa=True`` refines it to ``kappa_tol`` all the same.
+
+    ``fault_tolerant=True`` adds the logical Clifford+T counts of one run and of the expected
+    solve and the physical estimate for ``qubit_model`` (default ``qubit_gate_ns_e3``) under the
+    total ``error_budget`` (default 2ε), :mod:`estimators.fault_tolerant`.
     """
-    check_estimate_parameters(epsilon, gate_time, encoding, kappa_method)
+    if fault_tolerant:
+        from .fault_tolerant import DEFAULT_QUBIT_MODEL
+        qubit_model = qubit_model or DEFAULT_QUBIT_MODEL
+    elif qubit_model is not None or error_budget is not None:
+        raise InvalidParameterError("qubit_model and error_budget set the fault-tolerant estimate; pass "
+                                    "fault_tolerant=True (--ft) with them")
+    check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, qubit_model, error_budget)
     A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
     scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
     props = scan.properties
@@ -268,6 +288,12 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         certain = (lo_t >= classical_seconds) or (hi_t < classical_seconds)
         if not certain:
             notes.append("verdict within κ's error bar: the two processors are too close to call")
+    ft = None
+    if fault_tolerant:
+        from .fault_tolerant import fault_tolerant_estimate
+        ft = fault_tolerant_estimate(counts, n_sys + ancillas, run_counts(q), 1 / p, epsilon, error_budget, qubit_model,
+                                     classical_seconds)
+        sources["fault_tolerant"] = ft.rule
     return Estimate(n=props.n, nnz=props.nnz, sparsity=props.sparsity, norm_2=cond.sigma_max, norm_max=props.norm_max,
                     hermitian=props.hermitian, dilated=dilated, kappa=cond.kappa, kappa_method=cond.method,
                     kappa_kind=cond.kind, kappa_rel_error=cond.rel_error, alpha=alpha, epsilon=epsilon,
@@ -275,5 +301,5 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                     logical_qubits=qubits, gate_time=gate_time, per_query_seconds=per_query_seconds,
                     quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds, solve_counts=run_counts(q),
                     classical_seconds=classical_seconds, classical_solver=model.solver, processor=processor,
-                    verdict_certain=certain, backend=backend, device_timing=timing, notes=tuple(notes),
-                    sources=sources, **common)
+                    verdict_certain=certain, backend=backend, device_timing=timing, fault_tolerant=ft,
+                    notes=tuple(notes), sources=sources, **common)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import math
+import os
+import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -34,9 +36,18 @@ def table(rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None) ->
 
 
 def write_json(obj: Any, path: str | Path | None = None) -> str:
-    """Serialise ``obj`` (dataclass or dict) to indented JSON; also write it to ``path`` if given."""
+    """Serialise ``obj`` (dataclass or dict) to indented JSON; also write it to ``path`` if given,
+    atomically (a temporary file in the same folder, then ``os.replace``: a reader never sees half)."""
     text = json.dumps(jsonable(obj), indent=2, ensure_ascii=False)
     if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(text + "\n")
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text + "\n")
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
     return text

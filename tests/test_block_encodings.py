@@ -74,7 +74,7 @@ def test_dense_counts_follow_qiskits_shannon_decomposition(N):
     generic = QuantumCircuit(q)
     generic.append(UnitaryGate(unitary_group.rvs(2**q, random_state=N)), range(q))
     ops = transpile(generic, basis_gates=["u", "cx"], optimization_level=0).count_ops()
-    assert qsd_counts(q) == GateCounts(cx=ops.get("cx", 0), rotations=ops["u"])
+    assert qsd_counts(q) == GateCounts(cx=ops.get("cx", 0), rotations=3 * ops["u"])
     rng = np.random.default_rng(N)                           # a dilation (U = Uᴴ): at most them
     X = rng.standard_normal((N, N)) + 1j * rng.standard_normal((N, N))
     for A in (X + X.conj().T, _laplacian_1d(N).toarray()):

@@ -5,9 +5,11 @@ its construction, without building the circuit. :meth:`GateCounts.of_circuit` lo
 circuit to :data:`COUNT_BASIS` with ``transpile(optimization_level=0)`` — which unrolls
 sub-circuits and synthesises unitaries but removes, merges or re-synthesises nothing — and
 classifies every gate: ``cx``; ``toffoli`` (``ccx``); ``t`` (T and T†, where a construction
-places them, e.g. the Khattar–Gidney multi-controlled X); ``rotations`` (``ry``, ``rz``, ``p``
-and ``u`` at any angle: each is one gate of arbitrary angle, the unit a fault-tolerant
-compiler synthesises); ``clifford`` (the single-qubit Cliffords x, y, z, h, s, s†).
+places them, e.g. the Khattar–Gidney multi-controlled X); ``rotations`` (single-axis rotations
+``ry``, ``rz``, ``p`` at any angle, each one z-rotation up to Cliffords — the unit a
+fault-tolerant compiler synthesises; a generic one-qubit ``u`` is its three Euler rotations,
+U(θ, φ, λ) = Rz(φ)·Ry(θ)·Rz(λ), and counts 3); ``clifford`` (the single-qubit Cliffords
+x, y, z, h, s, s†).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from qlsa.serialization import jsonable
 COUNT_BASIS = ("x", "y", "z", "h", "s", "sdg", "t", "tdg", "cx", "ccx", "ry", "rz", "p", "u")
 _CLASS = {"cx": "cx", "ccx": "toffoli", "t": "t", "tdg": "t", "ry": "rotations", "rz": "rotations", "p": "rotations", "u": "rotations",
           **{g: "clifford" for g in ("x", "y", "z", "h", "s", "sdg")}}
+_WEIGHT = {"u": 3}                     # ZYZ Euler rotations of a generic one-qubit unitary
 TOFFOLI_CX, TOFFOLI_ONE_QUBIT = 6, 9   # a Toffoli as 6 CX + 9 one-qubit gates (Nielsen & Chuang, Fig. 4.9)
 
 
@@ -62,7 +65,7 @@ class GateCounts:
         for name, k in ops.items():
             if name in ("barrier", "global_phase"):
                 continue
-            out[_CLASS[name]] += int(k)
+            out[_CLASS[name]] += _WEIGHT.get(name, 1) * int(k)
         return cls(**out)
 
     json_properties = ("two_qubit_gates", "gates")

@@ -5,7 +5,8 @@ The circuit is one ``UnitaryGate`` that qiskit synthesises by quantum Shannon de
 its counts are the generic (dense-unitary) QSD counts of qiskit 2.x, measured recurrence for
 q ≥ 3 qubits: CX(q) = 4·CX(q−1) + 3·2^{q−1} − 5, CX(2) = 3, i.e. (11/24)·4^q − (3/2)·2^q + 5/3
 (two CX fewer per level than Shende, Bullock, Markov 2006, whose bound is (23/48)·4^q);
-one-qubit u: U(q) = 4·U(q−1) + 3·2^{q−1} − 4, U(2) = 8, U(1) = 1. Rule (tested): a generic
+one-qubit u: U(q) = 4·U(q−1) + 3·2^{q−1} − 4, U(2) = 8, U(1) = 1, each u three rotations
+(its Euler angles, :mod:`~qlsa.block_encodings.counts`). Rule (tested): a generic
 q-qubit unitary synthesises to exactly these counts; the dilation (U = Uᴴ, often with
 diagonal or identity blocks) to at most these CX and one-qubit gates, so ``gate_counts()``
 is an upper bound for this encoding, reached for generic matrices within a few per cent.
@@ -27,13 +28,14 @@ MAX_DENSE_QUBITS = 11
 
 
 def qsd_counts(q: int) -> GateCounts:
-    """CX and u of qiskit's quantum Shannon decomposition of a generic q-qubit unitary."""
+    """CX and rotations (3 per one-qubit u) of qiskit's quantum Shannon decomposition of a generic
+    q-qubit unitary."""
     if q == 1:
-        return GateCounts(rotations=1)
+        return GateCounts(rotations=3)
     cx, u = 3, 8
     for k in range(3, q + 1):
         cx, u = 4 * cx + 3 * 2 ** (k - 1) - 5, 4 * u + 3 * 2 ** (k - 1) - 4
-    return GateCounts(cx=cx, rotations=u)
+    return GateCounts(cx=cx, rotations=3 * u)
 
 
 @dataclass(frozen=True)

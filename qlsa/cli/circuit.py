@@ -29,6 +29,11 @@ def add_circuit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--draw", choices=("text", "mpl"), help="draw the (top-level) circuit; mpl needs --out FILE.png")
     p.add_argument("--out", metavar="FILE", help="image file for --draw mpl")
     p.add_argument("--qasm", metavar="FILE", help="write the circuit (in u, cx) as OpenQASM 3")
+    p.add_argument("--ft", action="store_true",
+                   help="add the solve's logical Clifford+T counts and physical estimate (hhl, qsvt, jennings)")
+    p.add_argument("--qubit-model", metavar="NAME", default=None, help="qubit model of --ft (default qubit_gate_ns_e3)")
+    p.add_argument("--error-budget", type=_number, default=None, metavar="E",
+                   help="total error budget E ∈ (ε, 1) of --ft (default 2ε)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=_run_circuit)
 
@@ -40,8 +45,18 @@ def _run_circuit(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--draw mpl needs --out FILE.png")
     if args.backend and not (args.simulate and args.method == "hhl"):
         raise InvalidParameterError("--backend (noise) applies to `qlsa circuit hhl … --simulate`")
+    ft = None
+    if args.ft:
+        if args.method not in ("hhl", "qsvt", "jennings"):
+            raise InvalidParameterError("--ft costs a solve: use it with hhl, qsvt or jennings")
+        from estimators.estimate import check_estimate_parameters
+        check_estimate_parameters(args.epsilon, 1.0, qubit_model=args.qubit_model or "qubit_gate_ns_e3",
+                                  error_budget=args.error_budget)
+        ft = (args.qubit_model or "qubit_gate_ns_e3", args.error_budget)
+    elif args.qubit_model or args.error_budget is not None:
+        raise InvalidParameterError("--qubit-model and --error-budget set the fault-tolerant estimate; add --ft")
     rep, text = circuit_report(args.method, args.path, args.b, args.epsilon, args.simulate, args.backend,
-                               args.draw, args.out, args.qasm, args.encoding)
+                               args.draw, args.out, args.qasm, args.encoding, ft)
     if args.json:
         print(write_json(rep))
         return 0
@@ -54,7 +69,29 @@ def _run_circuit(args: argparse.Namespace) -> int:
         sc = rep["solve_counts"]
         print(f"gates of one run ({sc['rule']}; qlsa.solve_counts): "
               + ", ".join(f"{k} {sc['totals'][k]:.4g}" for k in ("cx", "toffoli", "t", "rotations", "clifford")))
+    if rep.get("fault_tolerant"):
+        f, ph = rep["fault_tolerant"], rep["fault_tolerant"]["physical"]
+        run = f["per_run"]
+        print(f"fault-tolerant, one run ({run['synthesis']['method'] if run['synthesis'] else 'no rotations'}): "
+              f"T {run['t_count']:.4g}, Toffoli {run['toffoli']:.4g}, rotations {run['rotations']:.4g}, "
+              f"Clifford {run['clifford_total']:.4g}, {run['qubits']} logical qubits; expected T "
+              f"{f['expected_t_count']:.4g} over {f['runs']:.4g} runs ({rep['fault_tolerant_runs']})")
+        print(f"physical ({ph['source']}, {ph['qec_scheme']}): {ph['physical_qubits']} qubits, code distance "
+              f"{ph['code_distance']}, runtime {ph['runtime_seconds']:.4g} s per run")
     return 0
+
+
+def _fault_tolerant(rep: dict[str, Any], ft: tuple[str, float | None] | None, counts, per_query, query_qubits: int,
+                    p: float | None, epsilon: float) -> None:
+    """rep["fault_tolerant"]: the Clifford+T counts and physical estimate of ``counts`` (one run)."""
+    if ft is None:
+        return
+    from estimators.fault_tolerant import fault_tolerant_estimate
+    rep["fault_tolerant"] = fault_tolerant_estimate(per_query, query_qubits, counts, 1 / p if p else 1.0, epsilon,
+                                                    ft[1], ft[0]).to_dict()
+    rep["fault_tolerant_runs"] = ("1/p, p simulated" if "success_probability" in rep else
+                                  "1/p, p = 0.39 − 0.204ε (Jennings et al.)" if p else
+                                  "one run: p unknown without --simulate")
 
 
 def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
@@ -68,8 +105,8 @@ def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
 
 
 def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, simulate: bool, backend: str | None,
-                   draw: str | None, out: str | None, qasm: str | None, encoding: str = "dense"
-                   ) -> tuple[dict[str, Any], str]:
+                   draw: str | None, out: str | None, qasm: str | None, encoding: str = "dense",
+                   ft: tuple[str, float | None] | None = None) -> tuple[dict[str, Any], str]:
     if qasm and method in ("jennings", "qsvt"):
         raise InvalidParameterError(f"--qasm exports hhl and block-encodings; the {method} circuit is made of oracle "
                                     f"boxes (jennings) or a PennyLane tape (qsvt) — export its U_A with "
@@ -103,6 +140,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                 rep["max_error_top_left_vs_A/alpha_raw"] = float(np.max(np.abs(be.top_left() - be.matrix / be.alpha_raw)))
     elif method == "jennings":
         from estimators import jennings_query_count, jennings_parameters
+        from estimators.query_counts import jennings_success_probability
 
         from qlsa.jennings import MAX_U_A_CALLS, JenningsBuilder, count_calls
         from qlsa.linear_system import prepare_system
@@ -120,9 +158,14 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                    ancilla_qubits=counts.qubits - jb.n, qubits=counts.qubits, U_A_calls=counts.u_a_calls,
                    U_b_calls=counts.count("U_b"), counted_over_Q_star=counts.u_a_calls / q_star,
                    solve_counts=counts.to_dict())
+        query_qubits = jb.n + jb.be.num_ancillas
+
+        def jennings_ft(p: float) -> None:
+            _fault_tolerant(rep, ft, counts, jb.be.gate_counts(), query_qubits, p, epsilon)
         if plan.u_a_calls > MAX_U_A_CALLS:
             rep["built"] = (f"no: {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} an explicit circuit is built "
                             f"with; counted from the schedule")
+            jennings_ft(jennings_success_probability(min(epsilon, 0.24)))
             return rep, text
         adiabatic, filt, plan = jb.stages()
         qc = jb.assemble(adiabatic, filt)
@@ -138,6 +181,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                 xe = np.linalg.solve(np.asarray(A.toarray() if hasattr(A, "toarray") else A), b)
                 rep.update(fidelity=float(abs(np.vdot(xe, x)) ** 2 / (np.vdot(xe, xe).real * np.vdot(x, x).real)),
                            success_probability=p)
+        jennings_ft(rep.get("success_probability") or jennings_success_probability(min(epsilon, 0.24)))
         return rep, text
     elif method == "qsvt":
         from qlsa.solver import solve
@@ -161,12 +205,15 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                        solve_counts=counts.to_dict(),
                        built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
                              f"Childs–Kothari–Somma bound 2⌈√(b·ln(4b/ε))⌉ + 1, b = ⌈κ²·ln(κ/ε)⌉")
+            _fault_tolerant(rep, ft, counts, counts.items[0].each, counts.qubits - 1, None, epsilon)
             return rep, text
         counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, has_phases(b))
         rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=counts.u_a_calls,
                    qubits=counts.qubits, solve_counts=counts.to_dict())
         if r is not None:
             rep.update(fidelity=r.fidelity, success_probability=r.success_probability)
+        _fault_tolerant(rep, ft, counts, counts.items[0].each, counts.qubits - 1, rep.get("success_probability"),
+                        epsilon)
         return rep, text
     else:
         from qlsa.hhl import MAX_SYSTEM_QUBITS, clock_qubits, hhl_circuit
@@ -186,6 +233,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                        kappa_method=cond.describe(), system_qubits=n_sys, clock_qubits=t, ancilla_qubits=1,
                        qubits=counts.qubits, U_A_calls=2 * (2**t - 1), solve_counts=counts.to_dict(),
                        oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)")
+            _fault_tolerant(rep, ft, counts, counts.items[1].each, n_sys + 1, None, epsilon)
             return rep, text
         prep = prepare_system(A, b)
         qc, info = hhl_circuit(np.asarray(prep.matrix), prep.b, epsilon)
@@ -204,6 +252,8 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                 if backend:
                     rep.update(backend=r.backend, noisy_fidelity=r.noisy_fidelity,
                                noisy_success_probability=r.noisy_success_probability)
+        _fault_tolerant(rep, ft, counts, counts.items[1].each, prep.num_qubits + 1, rep.get("success_probability"),
+                        epsilon)
     # lowered without optimisation: every level-≥1 pass is free to assume the |0…0⟩ input, and an
     # exported block-encoding must stay the operator it claims to be on every input
     tq = transpile(qc, basis_gates=list(COUNT_BASIS), optimization_level=0)

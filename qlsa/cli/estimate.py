@@ -26,6 +26,18 @@ def add_estimate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--refine-kappa", action="store_true",
                    help="refine κ to ±5%% even where a certified lower bound already makes the verdict classical")
     p.add_argument("--refresh-calibration", action="store_true", help="refit the classical c1·n³ + c2 model")
+    ft = p.add_argument_group("fault-tolerant cost (Clifford+T counts, physical estimate by qdk.estimator)")
+    ft.add_argument("--ft", action="store_true",
+                    help="add logical Clifford+T counts and physical surface/Floquet-code estimates")
+    ft.add_argument("--qubit-model", metavar="NAME", default=None,
+                    help="resource-estimator qubit model: qubit_gate_ns_e3 (default), qubit_gate_ns_e4, "
+                         "qubit_gate_us_e3, qubit_gate_us_e4, qubit_maj_ns_e4, qubit_maj_ns_e6")
+    ft.add_argument("--error-budget", type=_number, default=None, metavar="E",
+                    help="total error budget E ∈ (ε, 1) of one run (default 2ε): ε for the algorithm, the rest "
+                         "split evenly between rotation synthesis, logical errors and magic states")
+    ft.add_argument("--export-logical-counts", metavar="FILE",
+                    help="write one run's logical counts as the qsharp/qdk estimator's LogicalCounts JSON "
+                         "(implies --ft)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--out", help="also write the JSON result to this file")
     p.set_defaults(func=_run_estimate)
@@ -39,7 +51,11 @@ def _run_estimate(args: argparse.Namespace) -> int:
     from qlsa.report import table, write_json
 
     gate_time = DEFAULT_GATE_TIME if args.gate_time is None else args.gate_time
-    check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method)
+    ft = args.ft or bool(args.export_logical_counts)
+    if not ft and (args.qubit_model or args.error_budget is not None):
+        raise InvalidParameterError("--qubit-model and --error-budget set the fault-tolerant estimate; add --ft")
+    check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method,
+                              args.qubit_model or (None if not ft else "qubit_gate_ns_e3"), args.error_budget)
     if args.path:
         A, label = load_matrix(args.path), args.path
     else:
@@ -49,8 +65,14 @@ def _run_estimate(args: argparse.Namespace) -> int:
         raise InvalidParameterError("give either --gate-time or --backend, not both")
     result = estimate(A, epsilon=args.epsilon, encoding=args.encoding, gate_time=gate_time,
                       kappa_method=args.kappa_method, classical_model=model, calibration=args.backend,
-                      refine_kappa=args.refine_kappa)
+                      refine_kappa=args.refine_kappa, fault_tolerant=ft, qubit_model=args.qubit_model,
+                      error_budget=args.error_budget)
     text = write_json(result, args.out)
+    if args.export_logical_counts:
+        from estimators.fault_tolerant import logical_counts
+        if result.fault_tolerant is None:
+            raise InvalidParameterError("no logical counts to export: the quantum solver does not apply (κ = ∞)")
+        write_json(logical_counts(result.fault_tolerant.per_run), args.export_logical_counts)
     if args.json:
         print(text)
         return 0
@@ -78,7 +100,11 @@ def _run_estimate(args: argparse.Namespace) -> int:
         ("classical time [s]", result.classical_seconds, s["classical_seconds"]),
         ("faster", result.processor, "certain" if result.verdict_certain else "within κ's error bar"),
     ]
+    if result.fault_tolerant is not None:
+        rows += _ft_rows(result.fault_tolerant)
     print(table(rows, header=("quantity", "value", "source")))
+    if args.export_logical_counts:
+        print(f"logical counts of one run written to {args.export_logical_counts} (qdk.estimator LogicalCounts)")
     for note in result.notes:
         print(f"note: {note}")
     return 0
@@ -89,3 +115,34 @@ def _totals(counts) -> str:
         return "—"
     t = counts.totals
     return ", ".join(f"{k} {t[k]:.4g}" for k in ("cx", "toffoli", "t", "rotations", "clifford"))
+
+
+def _ft_rows(ft) -> list[tuple]:
+    """The fault-tolerant rows: logical counts (qlsa.clifford_t) and the physical estimate (qdk)."""
+    run, syn, b = ft.per_run, ft.per_run.synthesis, ft.budget
+    lowering = "Clifford+T: Toffoli as 7 T" + (f", rotations at δ = {syn.precision:.3g} ({syn.method}, "
+                                               f"{syn.t_per_rotation:.4g} T each)" if syn else "")
+    rows = [("FT: T count per query", ft.per_query.t_count, lowering + " (qlsa.clifford_t)"),
+            ("FT: Toffoli / T / rotations of one run", f"{run.toffoli:.4g} / {run.t_gates:.4g} / {run.rotations:.4g}",
+             "the solve's counts (qlsa.solve_counts)"),
+            ("FT: T count of one run", run.t_count, lowering),
+            ("FT: Clifford of one run", run.clifford_total, "circuit Cliffords + those of the rotation sequences"),
+            ("FT: T-depth of one run", f"≤ {run.t_depth_bound:.4g}", "serial bound (depth proxy): T-depth ≤ T count"),
+            ("FT: expected T count", ft.expected_t_count, f"one run × {ft.runs:.4g} expected runs (1/p)"),
+            ("FT: error budget", b.total, f"ε {b.algorithm:.3g} + rotations {b.rotations:.3g} (state preparation "
+                                          f"{b.state_preparation:.3g}) + logical {b.logical:.3g} + T states "
+                                          f"{b.t_states:.3g}")]
+    ph = ft.physical
+    if ph is not None:
+        src = ph.source + f", {ph.qec_scheme}"
+        rows += [("FT: physical qubits", ph.physical_qubits,
+                  f"{src}; {ph.t_factories} T factories use {ph.t_factory_physical_qubits}"),
+                 ("FT: code distance", ph.code_distance, src),
+                 ("FT: logical cycle [s]", ph.logical_cycle_seconds, src),
+                 ("FT: runtime of one run [s]", ph.runtime_seconds, f"{src}; logical depth {ph.logical_depth:.4g}"),
+                 ("FT: expected runtime [s]", ft.expected_runtime_seconds, "one run × 1/p"),
+                 ("FT: break-even logical cycle [s]", ft.break_even_logical_cycle_seconds,
+                  "classical time / (1/p × logical depth)"),
+                 ("FT: break-even T-state rate [1/s]", ft.break_even_t_state_rate,
+                  "1/p × T states (CCZ as 4) / classical time")]
+    return rows
