@@ -15,10 +15,13 @@ U_b is one call, costed as the uncontrolled spec; U_A† and U_b† cost what U_
 - HHL (:mod:`qlsa.hhl`): U_b, 2t controlled e^{iAt₀·2^k} (dense unitaries on n + 1 qubits,
   the QSD bound; 2(2ᵗ − 1) applications of e^{iAt₀}), 2t H, two inverse-QFT blocks, one
   uniformly controlled Ry on the t clock qubits. Qubits n + t + 1.
-- QSVT (:mod:`qlsa.qsvt`, PennyLane's ``qml.QSVT`` template): U_b, 2 H, and for each of the
-  two signs D calls to the dense block-encoding and D + 1 projector phases, each controlled
-  (a PCPhase on the ancilla's |0⟩ block is Rz(−2φ) on the ancilla, controlled: 2 CX + 2 Rz).
-  Qubits n + 2.
+- QSVT (:mod:`qlsa.qsvt`, PennyLane's ``qml.QSVT`` sequence, real part by sign-controlled
+  phases, Gilyén et al. 2019 Cor. 18): U_b, 2 H on the real-part qubit, D calls to U_A shared
+  by both signs, and D + 1 sign-controlled projector phases. With one ancilla (the dense
+  dilation) a phase is e^{iφZ_anc} between two CX from the real-part qubit: 2 CX + 1 Rz;
+  qubits n + 2 (built and simulated). With a > 1 ancillas the projector |0^a⟩⟨0^a| is first
+  computed into a flag qubit (X^⊗a, a Khattar–Gidney MCX on a controls, X^⊗a, and back): +1
+  qubit, n + a + 2 (counted, not built).
 """
 
 from __future__ import annotations
@@ -147,11 +150,24 @@ def hhl_solve_counts(system_qubits: int, clock_qubits: int, complex_b: bool = Fa
     return SolveCounts("hhl", n + t + 1, items, "built circuit; dense controlled powers at the QSD bound")
 
 
-def qsvt_solve_counts(system_qubits: int, degree: int, complex_b: bool = False) -> SolveCounts:
-    """One run of :func:`qlsa.qsvt.qsvt_state`: both signs of the real-part combination."""
+def qsvt_phase_counts(ancillas: int) -> GateCounts:
+    """One sign-controlled projector phase e^{i(−1)^re·φ·(2Π − I)} on ``ancillas`` ancillas."""
+    sign = GateCounts(cx=2, rotations=1)
+    if ancillas == 1:
+        return sign
+    return sign + 2 * (GateCounts(clifford=2 * ancillas) + mcx_counts(ancillas))
+
+
+def qsvt_solve_counts(system_qubits: int, degree: int, complex_b: bool = False, per_query: GateCounts | None = None,
+                      ancillas: int = 1) -> SolveCounts:
+    """One run of QSVT inversion: D shared U_A calls (default the dense dilation, as
+    :func:`qlsa.qsvt.qsvt_state` builds it), D + 1 sign-controlled phases, 2 H."""
     n = system_qubits
-    items = (CostItem(U_A, 2 * degree, DenseDilation(n).gate_counts()),
+    items = (CostItem(U_A, degree, per_query or DenseDilation(n).gate_counts()),
              CostItem(U_B, 1, state_preparation_counts(n, complex_b)),
-             CostItem("controlled projector phases (2 CX + 2 Rz each)", 2 * (degree + 1), GateCounts(cx=2, rotations=2)),
+             CostItem("sign-controlled projector phases" + ("" if ancillas == 1 else " (via a flag qubit)"),
+                      degree + 1, qsvt_phase_counts(ancillas)),
              CostItem("Hadamards on the real-part qubit", 1, GateCounts(clifford=2)))
-    return SolveCounts("qsvt", n + 2, items, "PennyLane QSVT template structure; dense block-encoding at the QSD bound")
+    rule = "PennyLane's QSVT sequence, real part by sign-controlled phases (Gilyén et al. Cor. 18)"
+    return SolveCounts("qsvt", n + ancillas + (1 if ancillas == 1 else 2), tuple(items),
+                       rule + ("; dense block-encoding at the QSD bound" if per_query is None else ""))

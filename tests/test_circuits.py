@@ -123,8 +123,28 @@ def test_hhl_indefinite_and_non_symmetric():
 def test_qsvt_fidelity_at_kappa_10(n):
     A, b = _spd(n, 10, n), RNG.standard_normal(n)
     r = qlsa.solve(A, b, "qsvt", epsilon=0.05)
-    assert r.fidelity >= 0.99 and r.queries == 2 * r.parameters["degree"]
+    assert r.fidelity >= 0.99 and r.queries == r.parameters["degree"]
     assert r.parameters["kappa"] == pytest.approx(10, rel=1e-9) and r.parameters["degree"] % 2 == 1
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_qsvt_fidelity_where_the_infinity_norm_of_aat_exceeds_one(seed):
+    """The dilation's normalisation is ‖A‖₂ (qml.BlockEncode would divide by √‖ÂÂᵀ‖_∞ > 1)."""
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((4, 4)))
+    A = (Q * np.array([1, -0.6, 0.4, 1 / 7])) @ Q.T
+    Ah = A / np.linalg.norm(A, 2)
+    assert np.linalg.norm(Ah @ Ah.T, np.inf) > 1.1
+    r = qlsa.solve(A, np.random.default_rng(seed).standard_normal(4), "qsvt", epsilon=0.1)
+    assert r.fidelity >= 0.99
+
+
+def test_amplified_rounds_follow_brassard_et_al():
+    from qlsa.qsvt import amplified_rounds
+    assert amplified_rounds(1.0) == 1 and amplified_rounds(0.25) == 3      # sin²(3·π/6) = 1
+    for p in (0.3, 0.01, 1e-4):
+        k = (amplified_rounds(p) - 1) // 2
+        assert np.sin((2 * k + 1) * np.arcsin(np.sqrt(p))) ** 2 >= 1 - np.sqrt(p) * 2    # near 1 after k rounds
+        assert amplified_rounds(p) <= np.pi / (2 * np.arcsin(np.sqrt(p))) + 2
 
 
 def test_qsvt_polynomial_meets_its_error_on_the_band():
@@ -302,7 +322,7 @@ def test_cli_counts_a_too_high_degree_qsvt_by_the_cks_bound(tmp_path, capsys):
     assert main(["circuit", "qsvt", str(tmp_path / "a.npy"), "--simulate", "--json"]) == 0
     rep = json.loads(capsys.readouterr().out)
     assert rep["built"].startswith("no") and "fidelity" not in rep
-    assert rep["polynomial_degree"] == cks_degree(1e3, 1e-2) and rep["U_A_calls"] == 2 * rep["polynomial_degree"]
+    assert rep["polynomial_degree"] == cks_degree(1e3, 1e-2) and rep["U_A_calls"] == rep["polynomial_degree"]
 
 
 def test_cli_counts_a_too_large_hhl_instead_of_building_it(tmp_path, capsys):

@@ -84,28 +84,27 @@ def test_hhl_counts_bound_the_built_circuit(n, complex_b):
         assert c.cx <= powers.each.cx and c.rotations + c.clifford <= powers.each.rotations
 
 
-def test_qsvt_counts_follow_pennylane_template():
-    import pennylane as qml
+def test_qsvt_counts_follow_the_simulated_circuit():
+    """D shared U_A calls and D + 1 sign-controlled phases: the sequence qlsa.qsvt runs."""
+    import qlsa
 
-    from qlsa.qsvt import inverse_polynomial
-    from qlsa.qsp_angles import qsvt_angles
-    poly, _, degree = inverse_polynomial(3.0, 0.1)
-    angles = qsvt_angles(poly)
-    stack = list(qml.QSVT(qml.BlockEncode(np.diag([0.5, 0.9]), wires=[0, 1]),
-                          [qml.PCPhase(p, dim=2, wires=[0, 1]) for p in angles]).decomposition())
-    names = []
-    while stack:                               # flatten to BlockEncode, its adjoint and PCPhase
-        op = stack.pop()
-        if type(op).__name__ in ("PCPhase", "BlockEncode") or isinstance(op, qml.ops.op_math.Adjoint):
-            names.append("PCPhase" if type(op).__name__ == "PCPhase" else "call")
-        else:
-            stack.extend(op.decomposition())
-    calls = names.count("call")
-    sc = qsvt_solve_counts(1, degree)
-    assert sc.u_a_calls == 2 * calls == 2 * degree
-    phases = next(i for i in sc.items if i.name.startswith("controlled projector"))
-    assert phases.count == 2 * names.count("PCPhase") == 2 * (degree + 1)
-    assert sc.qubits == 3
+    A = _spd(4, 5.0, 7)
+    r = qlsa.solve(A, np.ones(4), "qsvt", epsilon=0.1)
+    degree = r.parameters["degree"]
+    sc = qsvt_solve_counts(2, degree)
+    assert sc.u_a_calls == r.queries == r.gate_counts["U_A (QubitUnitary)"] == degree
+    phases = next(i for i in sc.items if i.name.startswith("sign-controlled"))
+    assert phases.count == r.gate_counts["PCPhase"] == degree + 1
+    assert phases.count * phases.each.cx == r.gate_counts["CNOT"]
+    assert sc.qubits == r.qubits == 4
+
+
+def test_qsvt_phase_with_many_ancillas_counts_its_flag():
+    from qlsa.block_encodings.primitives import mcx_counts
+    from qlsa.solve_counts import qsvt_phase_counts
+    assert qsvt_phase_counts(1) == GateCounts(cx=2, rotations=1)
+    assert qsvt_phase_counts(5) == GateCounts(cx=2, rotations=1, clifford=20) + 2 * mcx_counts(5)
+    assert qsvt_solve_counts(3, 11, per_query=GateCounts(toffoli=4), ancillas=5).qubits == 3 + 5 + 2
 
 
 def test_totals_add_every_item():

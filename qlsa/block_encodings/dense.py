@@ -63,7 +63,8 @@ class DenseDilation:
     def encoded_matrix(self) -> np.ndarray:
         return np.asarray(self.matrix)
 
-    def circuit(self) -> QuantumCircuit:
+    def unitary(self) -> np.ndarray:
+        """U = [[B, √(I−BBᴴ)], [√(I−BᴴB), −Bᴴ]], B = A/α_raw, the ancilla as the leading index."""
         if self.matrix is None:
             raise InvalidMatrixError("this dense spec was made for its counts only (no matrix); "
                                      "build it with dense_dilation(A)")
@@ -76,7 +77,10 @@ class DenseDilation:
         S = np.sqrt(np.clip(1 - (s / self.alpha_raw) ** 2, 0, None))
         top_right = (W * S) @ W.conj().T
         bottom_left = (Vh.conj().T * S) @ Vh
-        U = np.block([[B, top_right], [bottom_left, -B.conj().T]])
+        return np.block([[B, top_right], [bottom_left, -B.conj().T]])
+
+    def circuit(self) -> QuantumCircuit:
+        U = self.unitary()
         n = self.system_qubits
         qc = QuantumCircuit(QuantumRegister(n, "sys"), QuantumRegister(1, "anc"), name="U_A")
         qc.append(UnitaryGate(U, label="dilation", check_input=False), range(n + 1))

@@ -185,7 +185,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         return rep, text
     elif method == "qsvt":
         from qlsa.solver import solve
-        from qlsa.qsvt import MAX_DEGREE, cks_degree, inverse_polynomial
+        from qlsa.qsvt import MAX_DEGREE, amplified_rounds, cks_degree, inverse_polynomial
         from qlsa.linear_system import prepare_system
         from qlsa.solve_counts import qsvt_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
@@ -211,7 +211,12 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=counts.u_a_calls,
                    qubits=counts.qubits, solve_counts=counts.to_dict())
         if r is not None:
-            rep.update(fidelity=r.fidelity, success_probability=r.success_probability)
+            p = r.parameters["success_probability_raw"]
+            rep.update(fidelity=r.fidelity, success_probability=r.success_probability,
+                       expected_U_A_calls_repeating=degree / p,
+                       expected_U_A_calls_amplified=amplified_rounds(p) * degree,
+                       expected_cost_rule="repeat until success: D/p; amplitude amplification at known p: "
+                                          "(2k + 1)·D, k = ⌈π/(4·arcsin√p) − ½⌉ (Brassard et al. 2002)")
         _fault_tolerant(rep, ft, counts, counts.items[0].each, counts.qubits - 1, rep.get("success_probability"),
                         epsilon)
         return rep, text
