@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from qlsa.errors import InvalidParameterError, MatrixFileError, ResourceLimitError
+from qlsa.errors import InvalidParameterError, MatrixFileError
 
 from qlsa.cli import number as _number
 
@@ -185,28 +185,20 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         return rep, text
     elif method == "qsvt":
         from qlsa.solver import solve
-        from qlsa.qsvt import MAX_DEGREE, amplified_rounds, cks_degree, inverse_polynomial
+        from qlsa.qsvt import MAX_DEGREE, amplified_rounds, inverse_polynomial
         from qlsa.linear_system import prepare_system
         from qlsa.solve_counts import qsvt_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
         dense = np.asarray(A.toarray() if hasattr(A, "toarray") else A)
         s = np.linalg.svd(dense, compute_uv=False)
         kappa = float(s[0] / s[-1])
-        try:   # with --simulate the solve fits the polynomial; without, only the fit runs
-            r = solve(dense, b, "qsvt", epsilon) if simulate else None
-            if r is not None:
-                scale, degree = r.parameters["scale"], r.parameters["degree"]
-            else:
-                _, scale, degree = inverse_polynomial(kappa, epsilon)
-        except ResourceLimitError:
-            degree = cks_degree(kappa, epsilon)
-            counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, has_phases(b))
-            rep.update(kappa=kappa, polynomial_degree=degree, U_A_calls=counts.u_a_calls, qubits=counts.qubits,
-                       solve_counts=counts.to_dict(),
-                       built=f"no: the fitted polynomial would exceed degree {MAX_DEGREE}; degree and calls are the "
-                             f"Childs–Kothari–Somma bound 2⌈√(b·ln(4b/ε))⌉ + 1, b = ⌈κ²·ln(κ/ε)⌉")
-            _fault_tolerant(rep, ft, counts, counts.items[0].each, counts.qubits - 1, None, epsilon)
-            return rep, text
+        _, scale, degree = inverse_polynomial(kappa, epsilon)       # closed form: any κ, no fit
+        r = None
+        if simulate and degree <= MAX_DEGREE:
+            r = solve(dense, b, "qsvt", epsilon)
+        elif simulate:
+            rep["built"] = (f"no: degree {degree} is above the {MAX_DEGREE} whose phases are solved; counted from the "
+                            f"minimax degree")
         counts = qsvt_solve_counts(prepare_system(dense, b).num_qubits, degree, has_phases(b))
         rep.update(kappa=kappa, polynomial_degree=degree, polynomial_scale=scale, U_A_calls=counts.u_a_calls,
                    qubits=counts.qubits, solve_counts=counts.to_dict())
