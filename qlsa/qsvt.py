@@ -52,8 +52,13 @@ def optimal_degree(kappa: float, epsilon: float) -> int:
     relative error ≤ ε on ±[1/κ, 1] (module docstring). Needs no fit, so it serves any κ."""
     if not kappa > 1:
         return 1                                        # κ = 1: p(x) = 1/x on |x| = 1 is x itself
-    z0 = (kappa**2 + 1) / (kappa**2 - 1)
-    return 2 * math.ceil(math.acosh(1 / epsilon) / math.acosh(z0)) - 1
+    return 2 * math.ceil(math.acosh(1 / epsilon) / _acosh_z0(kappa)) - 1
+
+
+def _acosh_z0(kappa: float) -> float:
+    """arccosh z₀ = arccosh(1 + t), t = 2/(κ² − 1), as log1p(t + √(t(t + 2))): exact for κ ≫ 1e8 too."""
+    t = 2 / ((kappa - 1) * (kappa + 1))
+    return math.log1p(t + math.sqrt(t * (t + 2)))
 
 
 def _inverse_values(x: np.ndarray, kappa: float, ell: int) -> np.ndarray:
@@ -64,7 +69,7 @@ def _inverse_values(x: np.ndarray, kappa: float, ell: int) -> np.ndarray:
     r = 1 - 1 / kappa**2
     z0 = (1 + 1 / kappa**2) / r
     z = z0 - 2 * ax**2 / r
-    th0, s0 = math.acosh(z0), math.sqrt(z0 * z0 - 1)
+    th0, s0 = _acosh_z0(kappa), math.sqrt(z0 * z0 - 1)
     t0 = math.cosh(ell * th0)
     out = np.empty_like(ax)
     hyp = z > 1
