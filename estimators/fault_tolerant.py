@@ -27,17 +27,13 @@ from dataclasses import dataclass
 
 from qlsa.checks import check_choice, check_epsilon
 from qlsa.clifford_t import CliffordTCounts, RotationSynthesis, clifford_t, rotation_synthesis
-from qlsa.errors import InvalidParameterError, QlsaError, ResourceLimitError
+from qlsa.errors import EstimatorUnavailableError, InvalidParameterError, ResourceLimitError
 from qlsa.serialization import jsonable
 from qlsa.solve_counts import U_B, SolveCounts
 
 QUBIT_MODELS = ("qubit_gate_ns_e3", "qubit_gate_ns_e4", "qubit_gate_us_e3", "qubit_gate_us_e4",
                 "qubit_maj_ns_e4", "qubit_maj_ns_e6")
 DEFAULT_QUBIT_MODEL = "qubit_gate_ns_e3"
-
-
-class EstimatorUnavailableError(QlsaError):
-    """The physical resource estimator (``qdk``) cannot be imported or refused the counts."""
 
 
 @dataclass(frozen=True)

@@ -27,3 +27,7 @@ class ResourceLimitError(QlsaError):
 
 class CalibrationError(QlsaError):
     """A backend name, properties file or target cannot give the calibration asked for."""
+
+
+class EstimatorUnavailableError(QlsaError):
+    """An external estimator the request needs (``qdk.estimator``) cannot be imported."""
