@@ -31,3 +31,7 @@ class CalibrationError(QlsaError):
 
 class EstimatorUnavailableError(QlsaError):
     """An external estimator the request needs (``qdk.estimator``) cannot be imported."""
+
+
+class CheckpointError(QlsaError):
+    """A training checkpoint cannot be read (not a torch weights file, or not the trainer's)."""

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
+from .checks import check_rhs
 from .matrices import as_matrix, is_hermitian
-from qlsa.errors import InvalidMatrixError, InvalidParameterError
+from qlsa.errors import InvalidMatrixError
 
 MAX_DENSE_N = 2**12   # above this the explicit (dense) preparation is refused
 
@@ -53,13 +54,8 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
                                  f"`qlsa estimate` for its cost, or a banded sparse matrix for the sparse encoding")
     A = sp.csr_matrix(A) if keep_sparse else (A.toarray() if sp.issparse(A) else np.asarray(A))
     if b is not None:
-        b = np.asarray(b, dtype=complex if np.iscomplexobj(b) else float).ravel()
-        if b.shape[0] != n:
-            raise InvalidParameterError(f"b has length {b.shape[0]}, but A is {n}×{n}; give a b of length {n}")
-        if not np.all(np.isfinite(b)):
-            raise InvalidParameterError("b has NaN/Inf entries")
-        if not np.any(b):
-            raise InvalidParameterError("b is the zero vector: A x = 0 has no normalised solution state")
+        b = check_rhs(b, n)
+        b = b.astype(complex if np.iscomplexobj(b) else float)
     dilated = False
     hermitian = is_hermitian(A)
     if hermitian:   # within HERMITIAN_RTOL: encode the Hermitian part, exactly symmetric (recorded in the result)

@@ -81,9 +81,13 @@ def as_matrix(obj: Any, check_finite: bool = True) -> Matrix:
         obj = obj.detach().cpu().resolve_conj().numpy()
     if sp.issparse(obj):
         return _as_sparse(obj, check_finite)
-    arr = np.asarray(obj)
+    try:
+        arr = np.asarray(obj)
+    except ValueError:                  # ragged nested lists
+        raise InvalidMatrixError("matrix is not a rectangular array (rows of unequal length); pass rows of equal "
+                                 "length") from None
     if arr.dtype == object:
-        raise InvalidMatrixError("matrix has dtype object; pass a numeric array")
+        raise InvalidMatrixError("matrix has dtype object (ragged rows or Python objects); pass a numeric array")
     _check_shape(arr.shape)
     if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
         raise InvalidMatrixError(f"matrix has non-numeric dtype {arr.dtype}; pass a numeric array")

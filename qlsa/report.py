@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -41,6 +42,8 @@ def write_json(obj: Any, path: str | Path | None = None) -> str:
     text = json.dumps(jsonable(obj), indent=2, ensure_ascii=False)
     if path is not None:
         target = Path(path)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         try:

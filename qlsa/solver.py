@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from qlsa.errors import InvalidMatrixError, InvalidParameterError
-from qlsa.checks import check_epsilon
+from qlsa.checks import check_epsilon, check_rhs
 from qlsa.serialization import jsonable
 
 from .linear_system import prepare_system
@@ -59,6 +59,7 @@ def _check(A: np.ndarray, epsilon: float, method: str) -> None:
 
 def solve(A, b, method: str = "hhl", epsilon: float = 1e-2, noise: Any = None, **options) -> SolveResult:
     """Simulate ``method`` on A x = b; ``noise`` (a calibration source) adds a noisy HHL run."""
+    check_rhs(b, np.shape(A)[0] if hasattr(A, "shape") else len(A))
     prep = prepare_system(A, b)
     M = np.asarray(prep.matrix)
     _check(M, epsilon, method)

@@ -59,6 +59,8 @@ def pauli_coefficients(matrix) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         phase = 1j ** (np.bitwise_count((z_all & x).astype(np.uint64)).astype(np.int64) % 4)
         c = phase * w
         out_x.append(np.full(N, x)), out_z.append(z_all), out_c.append(c)
+    if not out_c:                                   # the zero matrix: no strings
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
     c = np.concatenate(out_c)
     if np.max(np.abs(c.imag), initial=0.0) > 1e-9 * max(np.max(np.abs(c)), 1e-300):
         raise InvalidMatrixError("a Hermitian A has real Pauli coefficients; got complex ones (not Hermitian?)")

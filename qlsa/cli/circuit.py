@@ -95,18 +95,23 @@ def _fault_tolerant(rep: dict[str, Any], ft: tuple[str, float | None] | None, co
 
 
 def _load_b(path: str | None, n: int) -> tuple[np.ndarray, str]:
+    from qlsa.checks import check_rhs
     if path is None:
         return np.ones(n), "all-ones (default)"
     try:
         b = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError) as exc:
         raise MatrixFileError(f"{path}: not a readable .npy vector ({exc})") from None
-    return np.asarray(b).ravel(), path
+    if not isinstance(b, np.ndarray):
+        raise MatrixFileError(f"{path}: holds an .npz archive; save b with numpy.save as one .npy array")
+    return check_rhs(b, n, f"--b {path}"), path
 
 
 def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, simulate: bool, backend: str | None,
                    draw: str | None, out: str | None, qasm: str | None, encoding: str = "dense",
                    ft: tuple[str, float | None] | None = None) -> tuple[dict[str, Any], str]:
+    from qlsa.checks import check_epsilon
+    check_epsilon(epsilon)
     if qasm and method in ("jennings", "qsvt"):
         raise InvalidParameterError(f"--qasm exports hhl and block-encodings; the {method} circuit is made of oracle "
                                     f"boxes (jennings) or a PennyLane tape (qsvt) — export its U_A with "
