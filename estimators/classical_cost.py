@@ -21,8 +21,10 @@ import numpy as np
 import scipy.linalg as sla
 from scipy.optimize import nnls
 
-from qlsa.serialization import jsonable
+from qlsa.checks import check_choice, check_finite_nonnegative
 from qlsa.errors import InvalidParameterError
+from qlsa.report import write_text
+from qlsa.serialization import jsonable
 
 SOLVERS = ("cholesky", "lu")
 DEFAULT_SIZES = (256, 512, 768, 1024, 1536)
@@ -39,6 +41,15 @@ class ClassicalCostModel:
     fitted_at: str
     sizes: tuple[int, ...]
     seconds: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        check_choice(self.solver, SOLVERS, "classical solver")
+        for name in ("c1", "c2"):
+            check_finite_nonnegative(getattr(self, name), name)
+        if not (isinstance(self.machine, str) and isinstance(self.fitted_at, str)
+                and all(isinstance(k, int) for k in self.sizes) and len(self.sizes) == len(self.seconds)):
+            raise InvalidParameterError("classical model: machine and fitted_at are strings, sizes whole numbers "
+                                        "matching seconds")
 
     def seconds_for(self, n: int) -> float:
         """Predicted seconds of one factor-and-solve of an n×n system."""
@@ -96,15 +107,20 @@ def fit_classical_cost(solver: str = "cholesky", sizes: tuple[int, ...] = DEFAUL
 
 def classical_cost_model(solver: str = "cholesky", refresh: bool = False) -> ClassicalCostModel:
     """The cached model for this machine, fitting (about 2 s) on first use or when ``refresh``."""
-    path = cache_dir() / f"classical_{solver}_{machine_id()}.json"
+    folder = cache_dir()
+    if folder.exists() and not folder.is_dir():
+        raise InvalidParameterError(f"cache directory {folder} is a file; point QLSA_CACHE_DIR at a directory "
+                                    "(or unset it)")
+    path = folder / f"classical_{solver}_{machine_id()}.json"
     if not refresh and path.is_file():
         try:
             data = json.loads(path.read_text())
             data["sizes"], data["seconds"] = tuple(data["sizes"]), tuple(data["seconds"])
-            return ClassicalCostModel(**data)
-        except (ValueError, TypeError, KeyError):
-            pass  # a corrupt cache is refitted below
+            model = ClassicalCostModel(**data)
+            if model.solver == solver:
+                return model
+        except (ValueError, TypeError, KeyError, OSError, UnicodeDecodeError):
+            pass  # a corrupt or wrongly typed cache (InvalidParameterError is a ValueError) is refitted below
     model = fit_classical_cost(solver)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(model.to_dict(), indent=2))
+    write_text(path, json.dumps(model.to_dict(), indent=2))   # atomic: concurrent runs never read half a file
     return model

@@ -8,7 +8,8 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator, Sequence
 
 from .serialization import jsonable
 
@@ -36,21 +37,34 @@ def table(rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None) ->
     return "\n".join(lines)
 
 
+@contextmanager
+def atomic_output(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; on success rename it onto ``path`` (``os.replace``),
+    on failure delete it: a reader never sees half a file, a failed run leaves none."""
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_output(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+
+
 def write_json(obj: Any, path: str | Path | None = None) -> str:
     """Serialise ``obj`` (dataclass or dict) to indented JSON; also write it to ``path`` if given,
-    atomically (a temporary file in the same folder, then ``os.replace``: a reader never sees half)."""
+    atomically (:func:`atomic_output`)."""
     text = json.dumps(jsonable(obj), indent=2, ensure_ascii=False)
     if path is not None:
-        target = Path(path)
-        if target.is_dir():
-            raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(text + "\n")
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_text(path, text + "\n")
     return text

@@ -14,6 +14,9 @@ from qiskit_aer import AerSimulator  # also adds QuantumCircuit.set_statevector 
 from qlsa.errors import ResourceLimitError
 
 MAX_SIMULATED_QUBITS = 22
+# circuits predicted (by their counts model) to hold more gates are counted, not built: building and
+# lowering run at ~10⁴ gates/s, so this keeps `qlsa circuit` within seconds and bounded memory
+MAX_BUILD_GATES = 60_000
 _BASIS = ["u", "cx", "ccx"]
 
 

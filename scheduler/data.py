@@ -4,6 +4,7 @@ from IDX files / an ``mnist.npz`` that the user provides. Pixels are scaled to [
 from __future__ import annotations
 
 import gzip
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,11 +63,16 @@ def _load_mnist(d: Path) -> Dataset:
         raise InvalidParameterError(f"data directory {d} does not exist")
     npz = d / "mnist.npz"
     if npz.is_file():
-        with np.load(npz, allow_pickle=False) as z:
-            missing = [k for k in _IDX if k not in z.files]
-            if missing:
-                raise MatrixFileError(f"{npz}: missing arrays {missing}; expected x_train, y_train, x_test, y_test")
-            arrays = {k: z[k] for k in _IDX}
+        try:
+            with np.load(npz, allow_pickle=False) as z:
+                missing = [k for k in _IDX if k not in z.files]
+                if missing:
+                    raise MatrixFileError(f"{npz}: missing arrays {missing}; expected x_train, y_train, x_test, "
+                                          "y_test")
+                arrays = {k: z[k] for k in _IDX}
+        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:   # object arrays (pickle), not a zip
+            raise MatrixFileError(f"{npz}: not a readable numeric mnist.npz ({str(exc).splitlines()[0]}); save "
+                                  "x_train, y_train, x_test, y_test with numpy.savez") from None
     else:
         arrays = {}
         for key, stem in _IDX.items():
@@ -75,6 +81,13 @@ def _load_mnist(d: Path) -> Dataset:
                 raise InvalidParameterError(f"{d} has no {stem}[.gz] (nor mnist.npz); download the MNIST IDX files "
                                             "there")
             arrays[key] = read_idx(path)
+    for split in ("train", "test"):
+        x, y = arrays[f"x_{split}"], arrays[f"y_{split}"]
+        if len(x) != len(y) or np.ndim(y) != 1:
+            raise MatrixFileError(f"{d}: {split} set has {len(x)} images but {len(y)} labels (shape {np.shape(y)}); "
+                                  "give matching image and label files")
+        if not (np.issubdtype(np.asarray(x).dtype, np.number) and np.issubdtype(np.asarray(y).dtype, np.integer)):
+            raise MatrixFileError(f"{d}: {split} images must be numeric and labels integers")
     return _tensors("mnist", arrays["x_train"] / 255.0, arrays["y_train"], arrays["x_test"] / 255.0,
                     arrays["y_test"])
 
@@ -82,8 +95,12 @@ def _load_mnist(d: Path) -> Dataset:
 def read_idx(path: Path) -> np.ndarray:
     """Read an IDX file (LeCun's MNIST format; gzip allowed): magic 0x0000 0x08 ndim, big-endian dims, uint8."""
     opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rb") as fh:
-        raw = fh.read()
+    try:
+        with opener(path, "rb") as fh:
+            raw = fh.read()
+    except (gzip.BadGzipFile, EOFError) as exc:
+        raise MatrixFileError(f"{path}: not a gzip file ({exc}); give the .gz as downloaded, or the unpacked "
+                              "IDX file without .gz") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
         raise MatrixFileError(f"{path}: not an unsigned-byte IDX file (bad magic number)")
     ndim = raw[3]

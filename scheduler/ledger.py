@@ -6,15 +6,17 @@ import csv
 import json
 from pathlib import Path
 
+from qlsa.report import atomic_output, write_text
+
 from .qnewton import LedgerRow
 
 
 def write_ledger(rows: list[LedgerRow], out: Path) -> None:
     """``ledger.csv`` and ``ledger.json`` with one row per step per block."""
     dicts = [r.to_dict() for r in rows]
-    (out / "ledger.json").write_text(json.dumps(dicts, indent=1))
+    write_text(out / "ledger.json", json.dumps(dicts, indent=1))
     fields = list(LedgerRow.__dataclass_fields__)
-    with open(out / "ledger.csv", "w", newline="") as fh:
+    with atomic_output(out / "ledger.csv") as tmp, open(tmp, "w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=fields)
         w.writeheader()
         w.writerows(dicts)
@@ -37,7 +39,7 @@ def plot_run(history: list[dict], ledger: list[LedgerRow], out: Path) -> list[Pa
     a1.legend()
     fig.tight_layout()
     paths.append(out / "training.png")
-    fig.savefig(paths[-1], dpi=110)
+    _save(fig, paths[-1])
 
     hybrid = [r for r in ledger if r.method == "qnewton"] or ledger
     if hybrid:
@@ -59,5 +61,10 @@ def plot_run(history: list[dict], ledger: list[LedgerRow], out: Path) -> list[Pa
         b2.legend()
         fig.tight_layout()
         paths.append(out / "decisions.png")
-        fig.savefig(paths[-1], dpi=110)
+        _save(fig, paths[-1])
         return paths
+
+
+def _save(fig, path: Path) -> None:
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")

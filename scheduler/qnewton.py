@@ -15,7 +15,7 @@ from estimators import ClassicalCostModel, condition_number, estimate, load_cali
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
 from qlsa.errors import InvalidParameterError
-from qlsa.checks import check_epsilon
+from qlsa.checks import check_epsilon, check_finite_nonnegative, check_gate_time
 from qlsa.serialization import jsonable
 
 from .policies import Policy
@@ -76,6 +76,10 @@ class NewtonSettings:
         if not (self.lr > 0 and math.isfinite(self.lr)):
             raise InvalidParameterError(f"Newton learning rate must be > 0, got {self.lr}")
         check_epsilon(self.epsilon)
+        check_gate_time(self.gate_time)
+        check_finite_nonnegative(self.regularization, "regularisation")
+        if self.chunk_size < 1:
+            raise InvalidParameterError(f"chunk size must be ≥ 1, got {self.chunk_size}")
         if self.prune_d is not None and self.prune_d < 1:
             raise InvalidParameterError(f"prune d must be ≥ 1, got {self.prune_d}")
 

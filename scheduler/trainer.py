@@ -20,7 +20,8 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from estimators import ClassicalCostModel, classical_cost_model
-from qlsa.errors import InvalidParameterError, QlsaError
+from qlsa.errors import CheckpointError, InvalidParameterError, QlsaError
+from qlsa.report import write_text
 from qlsa.serialization import jsonable
 
 from .cost_models import ClassicalCholeskyCost, JenningsCost
@@ -101,6 +102,9 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((model(x).argmax(1) == y).float().mean())
 
 
+CHECKPOINT_KEYS = ("config", "results", "ledger", "history", "method", "step", "model", "opt", "stats")
+
+
 class Trainer:
     """Runs every configured method in turn; ``out_dir`` receives the checkpoint, ledger, report, plots."""
 
@@ -109,8 +113,10 @@ class Trainer:
         """``classical_model`` pins the classical c1·n³ + c2 model (default: this machine's cached fit)."""
         self.config, self.out, self.progress = config, Path(out_dir), progress
         self.classical_model = classical_model
+        if self.out.exists() and not self.out.is_dir():
+            raise InvalidParameterError(f"--out {self.out} is a file; give a directory for the run's outputs")
+        self.data: Dataset = load_dataset(config.dataset, config.data_dir, config.seed)   # validate, then write
         self.out.mkdir(parents=True, exist_ok=True)
-        self.data: Dataset = load_dataset(config.dataset, config.data_dir, config.seed)
         self.loss_fn = nn.functional.cross_entropy
         self.results: list[MethodResult] = []
         self.ledger: list[LedgerRow] = []
@@ -127,11 +133,27 @@ class Trainer:
         path = Path(out_dir) / "checkpoint.pt"
         if not path.is_file():
             raise InvalidParameterError(f"{out_dir} holds no checkpoint.pt to resume from")
-        ck = torch.load(path, weights_only=True)
-        t = cls(TrainConfig.from_dict(json.loads(ck["config"])), out_dir, progress)
-        t.results = [MethodResult(**r) for r in json.loads(ck["results"])]
-        t.ledger = [LedgerRow(**r) for r in json.loads(ck["ledger"])]
-        t.history = json.loads(ck["history"])
+        try:
+            ck = torch.load(path, weights_only=True)
+        except Exception:                 # random bytes, a pickle weights_only refuses, a truncated file
+            import zipfile
+            what = ("holds Python objects beyond tensors, which qlsa does not load (torch weights only)"
+                    if zipfile.is_zipfile(path) else "is not a torch checkpoint file")
+            raise CheckpointError(f"{path} {what}; start a new run without --resume") from None
+        missing = [k for k in CHECKPOINT_KEYS if not isinstance(ck, dict) or k not in ck]
+        if missing:
+            raise CheckpointError(f"{path}: a torch file without the trainer's {', '.join(missing)}; start a new run "
+                                  "without --resume")
+        try:
+            config = TrainConfig.from_dict(json.loads(ck["config"]))
+            results = [MethodResult(**r) for r in json.loads(ck["results"])]
+            ledger = [LedgerRow(**r) for r in json.loads(ck["ledger"])]
+            history = json.loads(ck["history"])
+        except (TypeError, ValueError, KeyError) as exc:
+            raise CheckpointError(f"{path}: its run record does not parse ({exc}); start a new run without "
+                                  "--resume") from None
+        t = cls(config, out_dir, progress)
+        t.results, t.ledger, t.history = results, ledger, history
         t._resume_state = ck
         return t
 
@@ -244,8 +266,8 @@ class Trainer:
         from .ledger import plot_run, write_ledger
 
         write_ledger(self.ledger, self.out)
-        (self.out / "history.json").write_text(json.dumps(self.history, indent=1))
-        (self.out / "report.json").write_text(json.dumps(
+        write_text(self.out / "history.json", json.dumps(self.history, indent=1))
+        write_text(self.out / "report.json", json.dumps(
             {"config": jsonable(asdict(self.config)), "methods": [r.to_dict() for r in self.results]}, indent=2,
             ensure_ascii=False))
         plot_run(self.history, self.ledger, self.out)

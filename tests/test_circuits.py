@@ -225,10 +225,12 @@ def test_noisy_hhl_from_a_calibration_snapshot():
 
 def test_bad_solver_input():
     A = _spd(4, 4, 0)
-    with pytest.raises(InvalidParameterError, match="length"):
+    with pytest.raises(InvalidParameterError, match="has 3 entries; the matrix needs 4"):
         qlsa.solve(A, np.ones(3))
-    with pytest.raises(InvalidParameterError, match="zero vector"):
+    with pytest.raises(InvalidParameterError, match="all zeros"):
         qlsa.solve(A, np.zeros(4))
+    with pytest.raises(InvalidParameterError, match="missing"):
+        qlsa.solve(A, None)
     with pytest.raises(InvalidMatrixError, match="singular"):
         qlsa.solve(np.diag([1.0, 0.0]), np.ones(2))
     with pytest.raises(InvalidParameterError, match="unknown method"):
@@ -267,7 +269,7 @@ def test_cli_circuit(tmp_path, capsys):
     (["circuit", "hhl", "missing.npy"], "no such file"),
     (["circuit", "hhl", "A.npy", "--draw", "mpl"], "--out"),
     (["circuit", "sparse", "A.npy", "--backend", "fake_fez"], "--backend"),
-    (["circuit", "hhl", "A.npy", "--b", "B3.npy", "--simulate"], "length"),
+    (["circuit", "hhl", "A.npy", "--b", "B3.npy", "--simulate"], "has 3 entries"),
 ])
 def test_cli_circuit_bad_input(argv, match, tmp_path, capsys):
     np.save(tmp_path / "A.npy", np.eye(2) * [1.0, 0.5])

@@ -123,7 +123,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
     from qlsa.block_encodings import COUNT_BASIS
     from qlsa.block_encodings.primitives import has_phases
     from qlsa.matrices import is_hermitian, load_matrix
-    from qlsa.simulate import MAX_SIMULATED_QUBITS
+    from qlsa.simulate import MAX_BUILD_GATES, MAX_SIMULATED_QUBITS
     A = load_matrix(path)
     rep: dict[str, Any] = {"method": method, "matrix": path, "N": A.shape[0]}
     text = ""
@@ -134,6 +134,11 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                    ancilla_qubits=be.num_ancillas, dilated=be.dilated, padded=be.padded,
                    symmetrized=be.symmetrized, oracle=be.oracle, U_A_calls=1,
                    per_query_counts=be.gate_counts().to_dict())
+        predicted = be.gate_counts().gates
+        if predicted > MAX_BUILD_GATES:                 # decided from the spec, before building
+            rep["built"] = (f"no: {predicted} gates predicted by the spec, above the {MAX_BUILD_GATES} built; the "
+                            f"counts above are the spec's (use `qlsa estimate` for its cost)")
+            return rep, text
         qc = be.circuit
         built = GateCounts.of_circuit(qc)
         rep["built_counts_equal_spec"] = built == be.gate_counts() if method != "dense" else \
@@ -167,9 +172,12 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
 
         def jennings_ft(p: float) -> None:
             _fault_tolerant(rep, ft, counts, jb.be.gate_counts(), query_qubits, p, epsilon)
-        if plan.u_a_calls > MAX_U_A_CALLS:
+        per_call = jb.be.gate_counts().gates
+        if plan.u_a_calls > MAX_U_A_CALLS or per_call > MAX_BUILD_GATES:
             rep["built"] = (f"no: {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} an explicit circuit is built "
-                            f"with; counted from the schedule")
+                            f"with; counted from the schedule" if plan.u_a_calls > MAX_U_A_CALLS else
+                            f"no: one U_A call is {per_call} gates by its spec, above the {MAX_BUILD_GATES} built; "
+                            f"counted from the schedule")
             jennings_ft(jennings_success_probability(min(epsilon, 0.24)))
             return rep, text
         adiabatic, filt, plan = jb.stages()
@@ -223,15 +231,18 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         from qlsa.solve_counts import hhl_solve_counts
         b, rep["b"] = _load_b(b_path, A.shape[0])
         complex_b = has_phases(b)
-        if A.shape[0] > 2**MAX_SYSTEM_QUBITS:   # too large to build: count from the formulas instead
-            from estimators import condition_number
-            from estimators.query_counts import system_qubits
-            cond = condition_number(A)
-            n_sys = system_qubits(A.shape[0]) + (0 if is_hermitian(A) else 1)   # +1: the dilation
-            t = clock_qubits(cond.kappa, epsilon)
-            counts = hhl_solve_counts(n_sys, t, complex_b)
-            rep.update(built=f"no: HHL's controlled e^(iAt) are dense 2ⁿ×2ⁿ unitaries (limit N = "
-                             f"{2**MAX_SYSTEM_QUBITS}); counted from its formulas", kappa=cond.kappa,
+        from estimators import condition_number
+        from estimators.query_counts import system_qubits
+        cond = condition_number(A)
+        n_sys = system_qubits(A.shape[0]) + (0 if is_hermitian(A) else 1)   # +1: the dilation
+        t = clock_qubits(cond.kappa, epsilon)
+        counts = hhl_solve_counts(n_sys, t, complex_b)
+        predicted = counts.totals["gates"]
+        if A.shape[0] > 2**MAX_SYSTEM_QUBITS or predicted > MAX_BUILD_GATES:   # decided before building
+            limit = (f"limit N = {2**MAX_SYSTEM_QUBITS}" if A.shape[0] > 2**MAX_SYSTEM_QUBITS else
+                     f"{predicted:.3g} gates predicted, above the {MAX_BUILD_GATES} built")
+            rep.update(built=f"no: HHL's controlled e^(iAt) are dense 2ⁿ×2ⁿ unitaries ({limit}); counted from its "
+                             f"formulas", kappa=cond.kappa,
                        kappa_method=cond.describe(), system_qubits=n_sys, clock_qubits=t, ancilla_qubits=1,
                        qubits=counts.qubits, U_A_calls=2 * (2**t - 1), solve_counts=counts.to_dict(),
                        oracle="controlled e^(iAt0), counted in applications (power 2^k = 2^k calls)")
