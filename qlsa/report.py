@@ -37,13 +37,26 @@ def table(rows: Iterable[Sequence[Any]], header: Sequence[str] | None = None) ->
     return "\n".join(lines)
 
 
+def check_output_path(path: str | Path | None) -> None:
+    """Refuse, before any work, an output path that is a directory or lies under a file."""
+    if path is None:
+        return
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
+    for parent in target.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise NotADirectoryError(errno.ENOTDIR, "is a file, not a folder", str(parent))
+            break
+
+
 @contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it onto ``path`` (``os.replace``),
     on failure delete it: a reader never sees half a file, a failed run leaves none."""
     target = Path(path)
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, "is a directory", str(target))
+    check_output_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     os.close(fd)

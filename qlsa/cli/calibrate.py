@@ -33,7 +33,9 @@ def _run_calibrate(args: argparse.Namespace) -> int:
                             offline_backends, plot_projection, projections)
     from estimators.estimate import check_estimate_parameters
 
-    from qlsa.report import fmt, table, write_json
+    from qlsa.report import check_output_path, fmt, table, write_json
+
+    check_output_path(args.out)
 
     if args.list:
         names = offline_backends()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -39,8 +39,10 @@ def add_circuit(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_circuit(args: argparse.Namespace) -> int:
-    from qlsa.report import table, write_json
+    from qlsa.report import check_output_path, table, write_json
 
+    for path in (args.qasm, args.out):
+        check_output_path(path)
     if args.draw == "mpl" and not args.out:
         raise InvalidParameterError("--draw mpl needs --out FILE.png")
     if args.backend and not (args.simulate and args.method == "hhl"):
@@ -279,15 +281,18 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
             for gate in ("p", "x", "p", "x"):
                 out_qc.p(phi, 0) if gate == "p" else out_qc.x(0)
             rep["qasm_global_phase"] = f"{phi:.12g} rad, written as P(φ)·X·P(φ)·X on qubit 0"
-        with open(qasm, "w") as fh:
+        from qlsa.report import atomic_output
+        with atomic_output(qasm) as tmp, open(tmp, "w") as fh:
             qasm3.dump(out_qc, fh)
         rep["qasm"] = qasm
     if draw == "text":
         text = str(qc.draw("text", fold=120))
     elif draw == "mpl":
         import matplotlib.pyplot as plt
+        from qlsa.report import atomic_output
         fig = qc.draw("mpl")
-        fig.savefig(out, dpi=100)
+        with atomic_output(out) as tmp:
+            fig.savefig(tmp, dpi=100, format=Path(out).suffix.lstrip(".") or "png")
         plt.close(fig)
         rep["figure"] = out
     return rep, text

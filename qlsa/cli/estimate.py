@@ -48,8 +48,10 @@ def _run_estimate(args: argparse.Namespace) -> int:
     from estimators.estimate import check_estimate_parameters
     from estimators.examples import laplacian_2d
 
-    from qlsa.report import table, write_json
+    from qlsa.report import check_output_path, table, write_json
 
+    for path in (args.out, args.export_logical_counts):      # refused before any work is done
+        check_output_path(path)
     gate_time = DEFAULT_GATE_TIME if args.gate_time is None else args.gate_time
     ft = args.ft or bool(args.export_logical_counts)
     if not ft and (args.qubit_model or args.error_budget is not None):
