@@ -105,22 +105,33 @@ def fit_classical_cost(solver: str = "cholesky", sizes: tuple[int, ...] = DEFAUL
                               tuple(int(s) for s in sizes), tuple(secs))
 
 
-def classical_cost_model(solver: str = "cholesky", refresh: bool = False) -> ClassicalCostModel:
-    """The cached model for this machine, fitting (about 2 s) on first use or when ``refresh``."""
+def cached_fit(name: str, fit, build, refresh: bool = False):
+    """The model cached as ``<name>_<machine>.json`` (``build(dict)`` reads it back), or ``fit()`` it
+    and write it atomically. A corrupt or wrongly typed cache is refitted; a cache dir that is a
+    file is an error."""
     folder = cache_dir()
     if folder.exists() and not folder.is_dir():
         raise InvalidParameterError(f"cache directory {folder} is a file; point QLSA_CACHE_DIR at a directory "
                                     "(or unset it)")
-    path = folder / f"classical_{solver}_{machine_id()}.json"
-    if not refresh and path.is_file():
+    path = folder / f"{name}_{machine_id()}.json"
+    if path.is_file() and not refresh:
         try:
-            data = json.loads(path.read_text())
-            data["sizes"], data["seconds"] = tuple(data["sizes"]), tuple(data["seconds"])
-            model = ClassicalCostModel(**data)
-            if model.solver == solver:
-                return model
+            return build(json.loads(path.read_text()))
         except (ValueError, TypeError, KeyError, OSError, UnicodeDecodeError):
-            pass  # a corrupt or wrongly typed cache (InvalidParameterError is a ValueError) is refitted below
-    model = fit_classical_cost(solver)
+            pass  # corrupt or wrongly typed (InvalidParameterError is a ValueError): refitted below
+    model = fit()
     write_text(path, json.dumps(model.to_dict(), indent=2))   # atomic: concurrent runs never read half a file
     return model
+
+
+def classical_cost_model(solver: str = "cholesky", refresh: bool = False) -> ClassicalCostModel:
+    """The cached model for this machine, fitting (about 2 s) on first use or when ``refresh``."""
+    check_choice(solver, SOLVERS, "classical solver")
+
+    def build(data: dict) -> ClassicalCostModel:
+        data["sizes"], data["seconds"] = tuple(data["sizes"]), tuple(data["seconds"])
+        model = ClassicalCostModel(**data)
+        if model.solver != solver:
+            raise ValueError("another solver's model")
+        return model
+    return cached_fit(f"classical_{solver}", lambda: fit_classical_cost(solver), build, refresh)

@@ -77,6 +77,8 @@ class ConditionEstimate:
         if self.kind == "upper-bound":
             return f"κ ≤ {self.kappa:.4g} ({self.method} bound)"
         if self.kind == "lower-bound":
+            if self.note.startswith("numerically singular"):
+                return f"κ ≥ {self.kappa:.4g} ({self.method}: {self.note})"
             return f"κ ≥ {self.kappa:.4g} ({self.method}, certified lower bound: θ_max/θ_min less rounding)"
         return f"κ: {self.kappa:.4g} ({self.method}, ±{100 * self.rel_error:.2g}%)"
 
@@ -159,6 +161,13 @@ def _exact(A: Matrix, hermitian: bool) -> ConditionEstimate:
     else:
         s = sla.svdvals(dense)
         smax, smin, definite, method = float(s[0]), float(s[-1]), False, "svd"
+    n_eps = 64 * _EPS * smax
+    if 0.0 < smin <= n_eps:
+        # σ_min below the rounding error of the decomposition (≈ ε·‖A‖₂): κ is not resolved in double
+        # precision, but σ_min,true ≤ σ_min + 64·ε·‖A‖₂ certifies κ ≥ σ_max/(σ_min + 64·ε·‖A‖₂) ≈ 1/(65ε)
+        return ConditionEstimate(smax / (smin + n_eps), smax, smin, method, "lower-bound", 0.0, definite, 0,
+                                 f"numerically singular in double precision: σ_min ≤ 64·ε_mach·‖A‖₂ (computed "
+                                 f"σ_max/σ_min = {smax / smin:.2g}, κ ≳ 10¹⁶ unresolved)")
     return _finish(smax, smin, method, "exact", 0.0, definite, 0)
 
 

@@ -84,6 +84,7 @@ class Estimate:
     backend: str | None = None
     device_timing: QueryTiming | None = None
     fault_tolerant: FaultTolerantEstimate | None = None
+    classical_models: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -222,17 +223,28 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     sources["kappa"] = cond.describe()
     sources["norm_2"] = f"σ_max from {cond.method}" + (f", ±{100 * cond.sigma_max_rel_error:.2g}%"
                                                        if cond.kind in ("estimate", "lower-bound") else "")
-    if cond.note and cond.kind != "lower-bound":      # a lower bound gets its own note with the verdict
+    if cond.note and (cond.kind != "lower-bound" or cond.note.startswith("numerically")):   # else: own note
         notes.append(f"κ: {cond.note}")
     solver = "cholesky" if cond.definite else "lu"
     if classical_model is None and solver != model.solver:
         model = classical_cost_model(solver)              # definiteness not shown by κ: LU, not Cholesky
         classical_seconds = model.seconds_for(props.n)
-    if props.nnz < props.n * props.n // 10:
-        notes.append("classical time is a dense factorisation (c1·n³); a sparse direct or iterative solver "
-                     "may be much faster for this matrix")
+    classical_models = {model.solver: classical_seconds}
     sources["classical_seconds"] = (f"c1·n³ + c2, {model.solver} fitted on {model.machine} "
                                     f"(c1 = {model.c1:.3g} s, c2 = {model.c2:.3g} s)")
+    if classical_model is None and cond.definite and math.isfinite(cond.kappa):
+        from .iterative_cost import cg_cost_model, matvec_seconds
+        cg, t_mv = cg_cost_model(), matvec_seconds(A)
+        classical_models["cg"] = cg.seconds_for(props.n, cond.kappa, epsilon, t_mv)
+        if classical_models["cg"] < classical_seconds:
+            classical_seconds = classical_models["cg"]
+            sources["classical_seconds"] = (
+                f"CG: {cg.iterations(cond.kappa, epsilon)} iterations (⌈ln(2/ε)/ln((√κ+1)/(√κ−1))⌉) × (matvec "
+                f"{t_mv:.3g} s timed on A + {cg.c_vec:.3g} s·N vector work, fitted on {cg.machine}); "
+                f"fastest of {', '.join(classical_models)}")
+    if not cond.definite and props.nnz < props.n * props.n // 10:
+        notes.append("classical time is a dense LU (c1·n³); sparse direct solvers are not modelled yet and may be "
+                     "much faster for this matrix")
 
     alpha_raw = spec.alpha_raw if spec is not None else cond.sigma_max
     alpha = alpha_raw / cond.sigma_max if cond.sigma_max > 0 else math.inf
@@ -254,7 +266,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                         per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None,
                         solve_counts=None,
                         classical_seconds=classical_seconds, classical_solver=model.solver, processor="classical",
-                        verdict_certain=True, backend=backend, device_timing=timing, notes=tuple(notes),
+                        classical_models=classical_models, verdict_certain=True, backend=backend, device_timing=timing, notes=tuple(notes),
                         sources=sources, **common)
 
     params = jennings_parameters(cond.kappa, epsilon)
@@ -268,7 +280,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
 
     q = jennings_query_count(alpha, params.kappa, params.epsilon)
     q_expected = jennings_expected_query_count(alpha, params.kappa, params.epsilon)
-    at_bound = ", at κ's certified lower bound (κ not refined)" if cond.kind == "lower-bound" else ""
+    at_bound = ", at κ's certified lower bound" + (" (κ not refined)" if not cond.note.startswith("numerically")
+                                                   else "") if cond.kind == "lower-bound" else ""
     sources["query_count"] = f"Jennings et al. 2023, Theorem 1 (DESIGN §3.1){at_bound}"
     sources["expected_query_count"] = f"Q*/p, p = 0.39 − 0.204ε{at_bound}"
     sources["quantum_seconds"] = ("Q*/p × t_query" + (" + (2Q* + 1)/p × t_Ub" if terms.state_preparation else "")
@@ -278,8 +291,14 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     time_breakdown = breakdown(cond.kappa)
     quantum_seconds = total_seconds(time_breakdown)
     processor = "quantum" if quantum_seconds < classical_seconds else "classical"
+    classical_solver = min(classical_models, key=classical_models.get)
     certain = True
-    if cond.kind == "lower-bound":
+    numerically_singular = cond.kind == "lower-bound" and cond.note.startswith("numerically singular")
+    if numerically_singular:      # the quantum time grows with κ: at the bound it is a lower bound itself
+        certain = quantum_seconds >= classical_seconds
+        notes.append(f"κ is not resolved in double precision; the quantum cost is given at its lower bound "
+                     f"κ ≥ {cond.kappa:.3g}" + ("" if certain else ", so the verdict is not certain"))
+    elif cond.kind == "lower-bound":
         notes.append(f"κ ≥ {cond.kappa:.4g} already makes the quantum solve slower than the classical one at any "
                      "α ≥ 1, so κ was not refined (refine_kappa=True, or --refine-kappa, refines it)")
     elif cond.kind == "estimate" and cond.rel_error > 0:
@@ -300,6 +319,6 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                     encoding=encoding, query_count=q, expected_query_count=q_expected, success_probability=p,
                     logical_qubits=qubits, gate_time=gate_time, per_query_seconds=per_query_seconds,
                     quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds, solve_counts=run_counts(q),
-                    classical_seconds=classical_seconds, classical_solver=model.solver, processor=processor,
+                    classical_seconds=classical_seconds, classical_solver=classical_solver, processor=processor,
                     verdict_certain=certain, backend=backend, device_timing=timing, fault_tolerant=ft,
-                    notes=tuple(notes), sources=sources, **common)
+                    classical_models=classical_models, notes=tuple(notes), sources=sources, **common)

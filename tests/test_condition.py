@@ -121,3 +121,17 @@ def test_stop_above_returns_a_certified_lower_bound():
     assert c.steps < 24                                                    # before the handover to shift-invert
     far = condition_number(a, tol=0.05, stop_above=1e12)
     assert far.kind == "estimate" and far.kappa == pytest.approx(1e6, rel=0.05)
+
+
+def test_kappa_at_the_edge_of_double_precision_is_a_lower_bound_not_infinity(fixed_model):
+    """Hilbert(12): κ ≈ 1.6e16 is not resolved in double precision; reported as κ ≥ σ_max/(σ_min + 64ε‖A‖),
+    ≈ 1/(65ε), labelled numerically singular, and the verdict is decided at that bound."""
+    import scipy.linalg as sla
+
+    from estimators import estimate
+    c = condition_number(sla.hilbert(12))
+    assert c.kind == "lower-bound" and "numerically singular" in c.note and math.isfinite(c.kappa)
+    assert 1 / (66 * np.finfo(float).eps) <= c.kappa <= 1 / (64 * np.finfo(float).eps)
+    r = estimate(sla.hilbert(12), classical_model=fixed_model)
+    assert r.kappa_kind == "lower-bound" and r.processor == "classical" and r.verdict_certain
+    assert any("not resolved in double precision" in n for n in r.notes)

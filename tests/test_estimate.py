@@ -274,3 +274,36 @@ def test_a_certified_lower_bound_on_kappa_decides_the_verdict_early(fixed_model,
         main(["estimate", str(tmp_path / "ill.npy"), "--gate-time", str(gate_time), *flag])
         kappa_row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("κ "))
         assert shown in kappa_row
+
+
+# ---------------------------------------------------------------- classical: CG beside the dense model
+def test_cg_iterations_bound_real_cg():
+    """k = ⌈ln(2/ε)/ln((√κ+1)/(√κ−1))⌉ bounds scipy's CG on a uniform spectrum (A-norm error ≤ ε)."""
+    import scipy.sparse.linalg as spla
+
+    from estimators.iterative_cost import CGCostModel
+    for kappa, eps in ((100.0, 1e-2), (1e4, 1e-3)):
+        k = CGCostModel.iterations(kappa, eps)
+        assert k == pytest.approx(np.sqrt(kappa) * np.log(2 / eps) / 2, rel=0.02)
+        A = np.diag(np.linspace(1.0, kappa, 400))
+        x_true = np.ones(400)
+        b = A @ x_true
+        count = [0]
+        spla.cg(A, b, rtol=1e-14, maxiter=k, callback=lambda xk: count.__setitem__(0, count[0] + 1))
+        x, _ = spla.cg(A, b, rtol=0.0, atol=0.0, maxiter=k)
+        err = x - x_true
+        assert np.sqrt(err @ A @ err) <= eps * np.sqrt(x_true @ A @ x_true)
+    assert CGCostModel.iterations(1.0, 0.1) == 1
+    m = CGCostModel(1e-9, "test", "-")
+    assert m.seconds_for(1000, 100.0, 1e-2, 1e-4) == CGCostModel.iterations(100.0, 1e-2) * (1e-4 + 1e-6)
+
+
+def test_estimate_takes_the_fastest_classical_model_and_reports_all():
+    from estimators.examples import laplacian_2d
+    r = estimate(laplacian_2d(16))
+    assert set(r.classical_models) == {"cholesky", "cg"}
+    assert r.classical_seconds == min(r.classical_models.values())
+    assert r.classical_solver == min(r.classical_models, key=r.classical_models.get)
+    assert json.loads(json.dumps(r.to_dict()))["classical_models"].keys() == {"cholesky", "cg"}
+    indefinite = estimate(np.diag([1.0, -2.0, 3.0, 4.0]))
+    assert "cg" not in indefinite.classical_models                 # CG needs a positive definite A
