@@ -1,0 +1,70 @@
+"""The classical model ``estimate`` chooses, against the real solve it predicts, on matrices of
+different kinds that no test uses (issue 14's target: within 3× on each).
+
+For each matrix: ``estimate`` (default models: dense Cholesky c1·n³ + c2 and, for positive
+definite A, CG with the bound's iteration count, :mod:`estimators.iterative_cost`) names the
+fastest model and its seconds; the baseline is that solver run for real — scipy's ``cg`` to
+relative residual ε (ε = 0.01, as the estimate), or ``cho_factor``/``cho_solve`` — timed in the
+same run. ``ratio`` = predicted / measured; CG's bound is an upper bound on the iterations, so a
+ratio above 1 means the spectrum let CG converge sooner than the bound.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from estimators import estimate
+
+from .runner import BenchRow, benchmark
+
+EPS = 1e-2
+
+
+def _matrices() -> dict:
+    import pyamg.gallery as g
+
+    rng = np.random.default_rng(7)
+    out = {"3-D Poisson 30³ (pyamg)": g.poisson((30, 30, 30), format="csr"),
+           "anisotropic diffusion 200² (pyamg, ε = 0.1, θ = π/6)": sp.csr_matrix(
+               g.stencil_grid(g.diffusion_stencil_2d(epsilon=0.1, theta=np.pi / 6, type="FD"), (200, 200))),
+           "linear elasticity 60² (pyamg, Q1)": g.linear_elasticity((60, 60), format="csr")[0]}
+    B = sp.random(3000, 3000, density=3e-3, random_state=1, format="csr")
+    out["B·Bᵀ + 0.05 I, N = 3000"] = (B @ B.T + 0.05 * sp.identity(3000)).tocsr()
+    M = sp.random(20000, 20000, density=4e-4, random_state=2)
+    M = M + M.T
+    out["random sparse SPD, N = 20 000 (diagonally shifted)"] = (M + sp.diags(np.abs(M).sum(1).A1 + 0.5)).tocsr()
+    bands = [np.full(50000 - abs(k), v) for k, v in ((-2, -0.5), (-1, -1.0), (0, 4.2), (1, -1.0), (2, -0.5))]
+    out["pentadiagonal SPD, N = 50 000"] = sp.diags(bands, [-2, -1, 0, 1, 2], format="csr")
+    X = rng.standard_normal((1500, 1500))
+    out["dense Wishart + I, n = 1500"] = X @ X.T / 1500 + np.eye(1500)
+    Q, _ = np.linalg.qr(rng.standard_normal((2000, 2000)))
+    out["dense SPD, n = 2000, κ = 1e6 (geometric spectrum)"] = (Q * np.geomspace(1e-6, 1, 2000)) @ Q.T
+    return out
+
+
+def _real_solve(A, solver: str) -> float:
+    b = np.ones(A.shape[0])
+    t0 = time.perf_counter()
+    if solver == "cg":
+        spla.cg(A, b, rtol=EPS, maxiter=10**6)
+    else:
+        sla.cho_solve(sla.cho_factor(A.toarray() if sp.issparse(A) else A), b)
+    return time.perf_counter() - t0
+
+
+@benchmark("classical_model_vs_real_solve")
+def classical_model_vs_real_solve() -> list[BenchRow]:
+    rows = []
+    for name, A in _matrices().items():
+        r = estimate(A, epsilon=EPS)
+        measured = min(_real_solve(A, r.classical_solver) for _ in range(2))
+        rows.append(BenchRow(name, r.classical_seconds, f"real {r.classical_solver} solve", measured, {
+            "chosen": r.classical_solver, "kappa": r.kappa,
+            **{f"{k}_s": v for k, v in r.classical_models.items()}, "within_3x": 1 / 3 <= r.classical_seconds
+            / measured <= 3}))
+    return rows
