@@ -56,6 +56,11 @@ class GateCounts:
         """All gates with each Toffoli as its 15 (6 CX + 9 one-qubit): the unit of a uniform gate time."""
         return self.cx + self.t + self.rotations + self.clifford + (TOFFOLI_CX + TOFFOLI_ONE_QUBIT) * self.toffoli
 
+    @property
+    def operations(self) -> int:
+        """Gate objects of the built circuit in the count basis (a Toffoli is one): its size to build."""
+        return self.cx + self.toffoli + self.t + self.rotations + self.clifford
+
     @classmethod
     def of_circuit(cls, circuit) -> GateCounts:
         """Counts of a built circuit, lowered to :data:`COUNT_BASIS` without optimisation."""

@@ -136,7 +136,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
                    ancilla_qubits=be.num_ancillas, dilated=be.dilated, padded=be.padded,
                    symmetrized=be.symmetrized, oracle=be.oracle, U_A_calls=1,
                    per_query_counts=be.gate_counts().to_dict())
-        predicted = be.gate_counts().gates
+        predicted = be.gate_counts().operations
         if predicted > MAX_BUILD_GATES:                 # decided from the spec, before building
             rep["built"] = (f"no: {predicted} gates predicted by the spec, above the {MAX_BUILD_GATES} built; the "
                             f"counts above are the spec's (use `qlsa estimate` for its cost)")
@@ -174,7 +174,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
 
         def jennings_ft(p: float) -> None:
             _fault_tolerant(rep, ft, counts, jb.be.gate_counts(), query_qubits, p, epsilon)
-        per_call = jb.be.gate_counts().gates
+        per_call = jb.be.gate_counts().operations
         if plan.u_a_calls > MAX_U_A_CALLS or per_call > MAX_BUILD_GATES:
             rep["built"] = (f"no: {plan.u_a_calls} U_A calls, above the {MAX_U_A_CALLS} an explicit circuit is built "
                             f"with; counted from the schedule" if plan.u_a_calls > MAX_U_A_CALLS else
@@ -239,7 +239,7 @@ def circuit_report(method: str, path: str, b_path: str | None, epsilon: float, s
         n_sys = system_qubits(A.shape[0]) + (0 if is_hermitian(A) else 1)   # +1: the dilation
         t = clock_qubits(cond.kappa, epsilon)
         counts = hhl_solve_counts(n_sys, t, complex_b)
-        predicted = counts.totals["gates"]
+        predicted = sum(counts.totals[k] for k in ("cx", "toffoli", "t", "rotations", "clifford"))
         if A.shape[0] > 2**MAX_SYSTEM_QUBITS or predicted > MAX_BUILD_GATES:   # decided before building
             limit = (f"limit N = {2**MAX_SYSTEM_QUBITS}" if A.shape[0] > 2**MAX_SYSTEM_QUBITS else
                      f"{predicted:.3g} gates predicted, above the {MAX_BUILD_GATES} built")
