@@ -186,3 +186,8 @@ def test_cli_circuit_ft_json(tmp_path, capsys):
     assert ft["per_run"]["qubits"] == rep["qubits"]
     assert ft["per_run"]["toffoli"] == rep["solve_counts"]["totals"]["toffoli"]
     assert main(["circuit", "sparse", str(tmp_path / "a.npy"), "--ft"]) == 2
+
+
+def test_t_count_with_the_measured_toffoli():
+    c = clifford_t(GateCounts(toffoli=10, t=3), 5)
+    assert c.t_count == 73 and c.t_count_4t == 43

@@ -127,7 +127,7 @@ def _ft_rows(ft) -> list[tuple]:
     rows = [("FT: T count per query", ft.per_query.t_count, lowering + " (qlsa.clifford_t)"),
             ("FT: Toffoli / T / rotations of one run", f"{run.toffoli:.4g} / {run.t_gates:.4g} / {run.rotations:.4g}",
              "the solve's counts (qlsa.solve_counts)"),
-            ("FT: T count of one run", run.t_count, lowering),
+            ("FT: T count of one run", run.t_count, lowering + f"; {run.t_count_4t:.4g} with Jones's 4-T Toffoli"),
             ("FT: Clifford of one run", run.clifford_total, "circuit Cliffords + those of the rotation sequences"),
             ("FT: T-depth of one run", f"≤ {run.t_depth_bound:.4g}", "serial bound (depth proxy): T-depth ≤ T count"),
             ("FT: expected T count", ft.expected_t_count, f"one run × {ft.runs:.4g} expected runs (1/p)"),
