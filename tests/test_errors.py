@@ -59,14 +59,19 @@ def test_circuit_epsilon_out_of_domain(files, capsys, method, eps):
 
 
 @pytest.mark.parametrize("argv, match", [
-    (["circuit", "hhl", "{d}/A.npy", "--qasm", "{d}/missing/x.qasm"], "No such file"),
+    (["circuit", "hhl", "{d}/A.npy", "--qasm", "{d}/A.npy/x.qasm"], "is a file, not a folder"),
     (["circuit", "hhl", "{d}/A.npy", "--qasm", "{d}"], "directory"),
-    (["circuit", "hhl", "{d}/A.npy", "--draw", "mpl", "--out", "{d}/missing/x.png"], "No such file"),
+    (["circuit", "hhl", "{d}/A.npy", "--draw", "mpl", "--out", "{d}/A.npy/x.png"], "is a file, not a folder"),
     (["estimate", "{d}/A.npy", "--out", "{d}"], "is a directory"),
     (["calibrate", "--backend", "fake_sherbrooke", "--out", "{d}"], "is a directory"),
 ])
 def test_output_paths_that_cannot_be_written(files, capsys, argv, match):
     _one_line(capsys, main([a.format(d=files) for a in argv]), match)
+
+
+def test_missing_output_folders_are_created(files, capsys):
+    assert main(["circuit", "hhl", str(files / "A.npy"), "--qasm", str(files / "new" / "x.qasm")]) == 0
+    assert (files / "new" / "x.qasm").is_file() and not list((files / "new").glob(".*.tmp"))
 
 
 def _checkpoint(tmp_path, payload) -> str:
