@@ -159,7 +159,7 @@ def physical_estimate(counts: CliffordTCounts, budget: ErrorBudget,
     try:
         from qdk import estimator as qre
         from importlib.metadata import version
-    except ImportError as exc:     # pragma: no cover - qdk is a dependency
+    except ImportError as exc:     # qdk is a dependency; a broken install still gets one line
         raise EstimatorUnavailableError(f"the physical estimate needs the qdk package ({exc}); "
                                         "pip install qdk, or leave out --ft") from exc
     params = {"qubitParams": {"name": qubit_model},

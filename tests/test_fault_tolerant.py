@@ -191,3 +191,13 @@ def test_cli_circuit_ft_json(tmp_path, capsys):
 def test_t_count_with_the_measured_toffoli():
     c = clifford_t(GateCounts(toffoli=10, t=3), 5)
     assert c.t_count == 73 and c.t_count_4t == 43
+
+
+def test_missing_estimator_package_is_one_typed_error(monkeypatch, ft_estimate):
+    import sys
+
+    from estimators.fault_tolerant import physical_estimate
+    from qlsa.errors import EstimatorUnavailableError
+    monkeypatch.setitem(sys.modules, "qdk", None)              # as if qdk were not installed
+    with pytest.raises(EstimatorUnavailableError, match="pip install qdk"):
+        physical_estimate(ft_estimate.fault_tolerant.per_run, ft_estimate.fault_tolerant.budget)
