@@ -38,6 +38,7 @@ from .query_counts import (EPSILON_MAX, jennings_crossover_kappa, jennings_expec
 
 if TYPE_CHECKING:
     from .device_time import QueryTiming
+    from .quantum_models import ModelCalls
     from .fault_tolerant import FaultTolerantEstimate
 
 DEFAULT_GATE_TIME = 1e-18   # the paper's attosecond-gate scenario
@@ -85,6 +86,8 @@ class Estimate:
     device_timing: QueryTiming | None = None
     fault_tolerant: FaultTolerantEstimate | None = None
     classical_models: dict[str, float] = field(default_factory=dict)
+    quantum_models: tuple[ModelCalls, ...] = ()
+    algorithm: str = "jennings-v1"
     notes: tuple[str, ...] = ()
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -102,9 +105,11 @@ class Estimate:
 
 def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = "sparse",
                               kappa_method: str = "auto", qubit_model: str | None = None,
-                              error_budget: float | None = None) -> None:
+                              error_budget: float | None = None, algorithm: str = "jennings-v1") -> None:
     """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names, an error
-    budget ∉ (ε, 1)."""
+    budget ∉ (ε, 1), an algorithm that is unknown or a bare scaling."""
+    from .quantum_models import check_algorithm
+    check_algorithm(algorithm)
     check_epsilon(epsilon)
     check_gate_time(gate_time)
     check_choice(encoding, ENCODINGS, "encoding")
@@ -120,7 +125,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
              classical_model: ClassicalCostModel | None = None,
              condition: ConditionEstimate | None = None, calibration: Any = None,
              refine_kappa: bool = False, time_terms: TimeTerms | None = None, fault_tolerant: bool = False,
-             qubit_model: str | None = None, error_budget: float | None = None) -> Estimate:
+             qubit_model: str | None = None, error_budget: float | None = None,
+             algorithm: str = "jennings-v1") -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
     ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
@@ -138,6 +144,10 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     ``fault_tolerant=True`` adds the logical Clifford+T counts of one run and of the expected
     solve and the physical estimate for ``qubit_model`` (default ``qubit_gate_ns_e3``) under the
     total ``error_budget`` (default 2ε), :mod:`estimators.fault_tolerant`.
+
+    ``algorithm`` names the quantum cost model of the verdict (:mod:`estimators.quantum_models`;
+    only bounds with explicit constants, today ``jennings-v1``); ``quantum_models`` in the result
+    holds every model's expected U_A calls side by side.
     """
     if fault_tolerant:
         from .fault_tolerant import DEFAULT_QUBIT_MODEL
@@ -145,7 +155,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     elif qubit_model is not None or error_budget is not None:
         raise InvalidParameterError("qubit_model and error_budget set the fault-tolerant estimate; pass "
                                     "fault_tolerant=True (--ft) with them")
-    check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, qubit_model, error_budget)
+    check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, qubit_model, error_budget, algorithm)
     A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
     scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
     props = scan.properties
@@ -307,6 +317,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         certain = (lo_t >= classical_seconds) or (hi_t < classical_seconds)
         if not certain:
             notes.append("verdict within κ's error bar: the two processors are too close to call")
+    from .quantum_models import compare
+    side_by_side = compare(alpha, params.kappa, params.epsilon, n_quantum, props.sparsity)
     ft = None
     if fault_tolerant:
         from .fault_tolerant import fault_tolerant_estimate
@@ -321,4 +333,5 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                     quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds, solve_counts=run_counts(q),
                     classical_seconds=classical_seconds, classical_solver=classical_solver, processor=processor,
                     verdict_certain=certain, backend=backend, device_timing=timing, fault_tolerant=ft,
-                    classical_models=classical_models, notes=tuple(notes), sources=sources, **common)
+                    classical_models=classical_models, quantum_models=side_by_side, algorithm=algorithm,
+                    notes=tuple(notes), sources=sources, **common)

@@ -307,3 +307,24 @@ def test_estimate_takes_the_fastest_classical_model_and_reports_all():
     assert json.loads(json.dumps(r.to_dict()))["classical_models"].keys() == {"cholesky", "cg"}
     indefinite = estimate(np.diag([1.0, -2.0, 3.0, 4.0]))
     assert "cg" not in indefinite.classical_models                 # CG needs a positive definite A
+
+
+# ---------------------------------------------------------------- quantum cost models side by side
+def test_quantum_models_side_by_side_and_only_bounds_decide(fixed_model, capsys, tmp_path):
+    from estimators.query_counts import cks_complexity, hhl_complexity, jennings_expected_query_count
+    from estimators.quantum_models import check_algorithm
+    a = spd_with_spectrum(np.linspace(0.1, 1, 16))
+    r = estimate(a, epsilon=0.01, classical_model=fixed_model)
+    calls = {m.name: m.calls for m in r.quantum_models}
+    assert calls["jennings-v1"] == pytest.approx(r.expected_query_count)
+    assert calls["jennings-v1"] == pytest.approx(jennings_expected_query_count(r.alpha, 10.0, 0.01))
+    assert calls["hhl"] == pytest.approx(hhl_complexity(16, r.sparsity, 10.0, 0.01))
+    assert calls["cks"] == pytest.approx(cks_complexity(r.sparsity, 10.0, 0.01))
+    assert r.algorithm == "jennings-v1" and check_algorithm("jennings-v1").explicit_constants
+    for bad, match in (("hhl", "scaling without explicit constants"), ("costa", "unknown algorithm")):
+        with pytest.raises(InvalidParameterError, match=match):
+            estimate(a, algorithm=bad)
+    np.save(tmp_path / "a.npy", a)
+    assert main(["estimate", str(tmp_path / "a.npy"), "--compare", "--gate-time", "1e-9"]) == 0
+    out = capsys.readouterr().out
+    assert "jennings-v1 (verdict)" in out and "never decides a verdict" in out

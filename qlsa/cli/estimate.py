@@ -23,6 +23,10 @@ def add_estimate(sub: argparse._SubParsersAction) -> None:
                    help="time one query on an IBM calibration (fake backend name or properties .json) instead")
     p.add_argument("--kappa-method", default="auto",
                    choices=("auto", "exact", "lanczos", "shift-invert", "lobpcg-amg", "merikoski"))
+    p.add_argument("--algorithm", default="jennings-v1", metavar="NAME",
+                   help="quantum cost model of the verdict: jennings-v1 (default; the bound with explicit constants); "
+                        "hhl and cks are scalings, shown by --compare only")
+    p.add_argument("--compare", action="store_true", help="print every quantum cost model's U_A calls side by side")
     p.add_argument("--refine-kappa", action="store_true",
                    help="refine κ to ±5%% even where a certified lower bound already makes the verdict classical")
     p.add_argument("--refresh-calibration", action="store_true", help="refit the classical c1·n³ + c2 model")
@@ -57,7 +61,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
     if not ft and (args.qubit_model or args.error_budget is not None):
         raise InvalidParameterError("--qubit-model and --error-budget set the fault-tolerant estimate; add --ft")
     check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method,
-                              args.qubit_model or (None if not ft else "qubit_gate_ns_e3"), args.error_budget)
+                              args.qubit_model or (None if not ft else "qubit_gate_ns_e3"), args.error_budget,
+                              args.algorithm)
     if args.path:
         A, label = load_matrix(args.path), args.path
     else:
@@ -68,7 +73,7 @@ def _run_estimate(args: argparse.Namespace) -> int:
     result = estimate(A, epsilon=args.epsilon, encoding=args.encoding, gate_time=gate_time,
                       kappa_method=args.kappa_method, classical_model=model, calibration=args.backend,
                       refine_kappa=args.refine_kappa, fault_tolerant=ft, qubit_model=args.qubit_model,
-                      error_budget=args.error_budget)
+                      error_budget=args.error_budget, algorithm=args.algorithm)
     text = write_json(result, args.out)
     if args.export_logical_counts:
         from estimators.fault_tolerant import logical_counts
@@ -105,6 +110,10 @@ def _run_estimate(args: argparse.Namespace) -> int:
     if result.fault_tolerant is not None:
         rows += _ft_rows(result.fault_tolerant)
     print(table(rows, header=("quantity", "value", "source")))
+    if args.compare and result.quantum_models:
+        print()
+        print(table([(m.name + (" (verdict)" if m.name == result.algorithm else ""), m.calls, m.kind, m.source)
+                     for m in result.quantum_models], header=("quantum model", "expected U_A calls", "kind", "source")))
     if args.export_logical_counts:
         print(f"logical counts of one run written to {args.export_logical_counts} (qdk.estimator LogicalCounts)")
     for note in result.notes:
