@@ -64,6 +64,7 @@ class ConditionEstimate:
     steps: int = 0
     note: str = ""
     sigma_max_rel_error: float = 0.0
+    precision_limited: bool = False     # a lower bound because σ_min is below double precision's rounding
 
     def to_dict(self) -> dict:
         return jsonable(self)
@@ -77,7 +78,7 @@ class ConditionEstimate:
         if self.kind == "upper-bound":
             return f"κ ≤ {self.kappa:.4g} ({self.method} bound)"
         if self.kind == "lower-bound":
-            if self.note.startswith("numerically singular"):
+            if self.precision_limited:
                 return f"κ ≥ {self.kappa:.4g} ({self.method}: {self.note})"
             return f"κ ≥ {self.kappa:.4g} ({self.method}, certified lower bound: θ_max/θ_min less rounding)"
         return f"κ: {self.kappa:.4g} ({self.method}, ±{100 * self.rel_error:.2g}%)"
@@ -167,7 +168,7 @@ def _exact(A: Matrix, hermitian: bool) -> ConditionEstimate:
         # precision, but σ_min,true ≤ σ_min + 64·ε·‖A‖₂ certifies κ ≥ σ_max/(σ_min + 64·ε·‖A‖₂) ≈ 1/(65ε)
         return ConditionEstimate(smax / (smin + n_eps), smax, smin, method, "lower-bound", 0.0, definite, 0,
                                  f"numerically singular in double precision: σ_min ≤ 64·ε_mach·‖A‖₂ (computed "
-                                 f"σ_max/σ_min = {smax / smin:.2g}, κ ≳ 10¹⁶ unresolved)")
+                                 f"σ_max/σ_min = {smax / smin:.2g}, κ ≳ 10¹⁶ unresolved)", precision_limited=True)
     return _finish(smax, smin, method, "exact", 0.0, definite, 0)
 
 

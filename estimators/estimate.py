@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from qlsa.checks import check_choice, check_epsilon, check_gate_time
 from qlsa.serialization import jsonable
-from qlsa.errors import InvalidParameterError, ResourceLimitError
+from qlsa.errors import ResourceLimitError
 
 from qlsa.block_encodings import KINDS as ENCODINGS
 from qlsa.block_encodings import DenseDilation, GateCounts, encoding_spec, state_preparation_counts
@@ -104,20 +104,19 @@ class Estimate:
 
 
 def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = "sparse",
-                              kappa_method: str = "auto", qubit_model: str | None = None,
-                              error_budget: float | None = None, algorithm: str = "jennings-v1") -> None:
+                              kappa_method: str = "auto", fault_tolerant: bool = False, qubit_model: str | None = None,
+                              error_budget: float | None = None, algorithm: str = "jennings-v1") -> str | None:
     """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names, an error
-    budget ∉ (ε, 1), an algorithm that is unknown or a bare scaling."""
+    budget ∉ (ε, 1), an algorithm that is unknown or a bare scaling; return the qubit model of the
+    fault-tolerant estimate (None without it)."""
+    from .fault_tolerant import check_ft_options
     from .quantum_models import check_algorithm
     check_algorithm(algorithm)
     check_epsilon(epsilon)
     check_gate_time(gate_time)
     check_choice(encoding, ENCODINGS, "encoding")
     check_choice(kappa_method, METHODS, "κ method")
-    if qubit_model is not None or error_budget is not None:
-        from .fault_tolerant import DEFAULT_QUBIT_MODEL, check_error_budget, check_qubit_model, default_error_budget
-        check_qubit_model(qubit_model or DEFAULT_QUBIT_MODEL)
-        check_error_budget(default_error_budget(epsilon) if error_budget is None else error_budget, epsilon)
+    return check_ft_options(fault_tolerant, qubit_model, error_budget, epsilon)
 
 
 def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "sparse",
@@ -149,13 +148,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     only bounds with explicit constants, today ``jennings-v1``); ``quantum_models`` in the result
     holds every model's expected U_A calls side by side.
     """
-    if fault_tolerant:
-        from .fault_tolerant import DEFAULT_QUBIT_MODEL
-        qubit_model = qubit_model or DEFAULT_QUBIT_MODEL
-    elif qubit_model is not None or error_budget is not None:
-        raise InvalidParameterError("qubit_model and error_budget set the fault-tolerant estimate; pass "
-                                    "fault_tolerant=True (--ft) with them")
-    check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, qubit_model, error_budget, algorithm)
+    qubit_model = check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, fault_tolerant, qubit_model,
+                                            error_budget, algorithm)
     A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
     scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
     props = scan.properties
@@ -233,7 +227,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     sources["kappa"] = cond.describe()
     sources["norm_2"] = f"σ_max from {cond.method}" + (f", ±{100 * cond.sigma_max_rel_error:.2g}%"
                                                        if cond.kind in ("estimate", "lower-bound") else "")
-    if cond.note and (cond.kind != "lower-bound" or cond.note.startswith("numerically")):   # else: own note
+    if cond.note and (cond.kind != "lower-bound" or cond.precision_limited):   # an early stop gets its own note
         notes.append(f"κ: {cond.note}")
     solver = "cholesky" if cond.definite else "lu"
     if classical_model is None and solver != model.solver:
@@ -276,7 +270,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                         per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None,
                         solve_counts=None,
                         classical_seconds=classical_seconds, classical_solver=model.solver, processor="classical",
-                        classical_models=classical_models, verdict_certain=True, backend=backend, device_timing=timing, notes=tuple(notes),
+                        classical_models=classical_models, verdict_certain=True, backend=backend,
+                        device_timing=timing, notes=tuple(notes),
                         sources=sources, **common)
 
     params = jennings_parameters(cond.kappa, epsilon)
@@ -290,8 +285,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
 
     q = jennings_query_count(alpha, params.kappa, params.epsilon)
     q_expected = jennings_expected_query_count(alpha, params.kappa, params.epsilon)
-    at_bound = ", at κ's certified lower bound" + (" (κ not refined)" if not cond.note.startswith("numerically")
-                                                   else "") if cond.kind == "lower-bound" else ""
+    at_bound = (", at κ's certified lower bound" + ("" if cond.precision_limited else " (κ not refined)")
+                if cond.kind == "lower-bound" else "")
     sources["query_count"] = f"Jennings et al. 2023, Theorem 1 (DESIGN §3.1){at_bound}"
     sources["expected_query_count"] = f"Q*/p, p = 0.39 − 0.204ε{at_bound}"
     sources["quantum_seconds"] = ("Q*/p × t_query" + (" + (2Q* + 1)/p × t_Ub" if terms.state_preparation else "")
@@ -303,8 +298,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     processor = "quantum" if quantum_seconds < classical_seconds else "classical"
     classical_solver = min(classical_models, key=classical_models.get)
     certain = True
-    numerically_singular = cond.kind == "lower-bound" and cond.note.startswith("numerically singular")
-    if numerically_singular:      # the quantum time grows with κ: at the bound it is a lower bound itself
+    if cond.precision_limited:      # the quantum time grows with κ: at the bound it is a lower bound itself
         certain = quantum_seconds >= classical_seconds
         notes.append(f"κ is not resolved in double precision; the quantum cost is given at its lower bound "
                      f"κ ≥ {cond.kappa:.3g}" + ("" if certain else ", so the verdict is not certain"))

@@ -26,7 +26,7 @@ import math
 from dataclasses import dataclass
 
 from qlsa.checks import check_choice, check_epsilon
-from qlsa.clifford_t import CliffordTCounts, RotationSynthesis, clifford_t, rotation_synthesis
+from qlsa.clifford_t import TOFFOLI_T, CliffordTCounts, RotationSynthesis, clifford_t, rotation_synthesis
 from qlsa.errors import EstimatorUnavailableError, InvalidParameterError, ResourceLimitError
 from qlsa.serialization import jsonable
 from qlsa.solve_counts import U_B, SolveCounts
@@ -68,6 +68,19 @@ def check_error_budget(total: float, epsilon: float) -> float:
 
 def check_qubit_model(name: str) -> str:
     return check_choice(name, QUBIT_MODELS, "qubit model")
+
+
+def check_ft_options(fault_tolerant: bool, qubit_model: str | None, error_budget: float | None,
+                     epsilon: float) -> str | None:
+    """The qubit model the fault-tolerant estimate will use (None without it); the model and the
+    budget are refused when unknown or out of range, or when given without the estimate."""
+    if not fault_tolerant:
+        if qubit_model is not None or error_budget is not None:
+            raise InvalidParameterError("--qubit-model and --error-budget (qubit_model, error_budget) set the "
+                                        "fault-tolerant estimate; add --ft (fault_tolerant=True)")
+        return None
+    check_error_budget(default_error_budget(epsilon) if error_budget is None else error_budget, epsilon)
+    return check_qubit_model(qubit_model or DEFAULT_QUBIT_MODEL)
 
 
 def split_error_budget(total: float, epsilon: float, rotations: float, state_prep_rotations: float) -> ErrorBudget:
@@ -145,8 +158,7 @@ class FaultTolerantEstimate:
 def logical_counts(counts: CliffordTCounts) -> dict[str, int]:
     """The resource estimator's ``LogicalCounts`` input: rotations already synthesised to T."""
     return {"numQubits": int(counts.qubits),
-            "tCount": int(math.ceil(counts.t_gates + (counts.synthesis.t_per_rotation if counts.synthesis else 0)
-                                    * counts.rotations)),
+            "tCount": int(math.ceil(counts.t_count - TOFFOLI_T * counts.toffoli)),     # Toffolis go as CCZ
             "rotationCount": 0, "rotationDepth": 0,
             "cczCount": int(math.ceil(counts.toffoli)), "ccixCount": 0,
             "measurementCount": int(counts.qubits)}
@@ -188,7 +200,6 @@ def fault_tolerant_estimate(per_query, query_qubits: int, run: SolveCounts, runs
     ``per_query`` is the block-encoding's :class:`GateCounts`; ``run`` the solve's counts of one run.
     """
     total = default_error_budget(epsilon) if error_budget is None else error_budget
-    check_error_budget(total, epsilon)
     check_qubit_model(qubit_model)
     totals = run.totals
     prep = sum(i.count * i.each.rotations for i in run.items if i.name == U_B)

@@ -124,11 +124,4 @@ def clifford_t(counts: GateCounts | dict, qubits: int, synthesis: RotationSynthe
 def of_circuit(circuit) -> CliffordTCounts:
     """A built circuit decomposed to Clifford+T+R by qiskit (``ccx`` → its 7-T form, opt. level 0),
     rotations left unsynthesised: what :func:`clifford_t` of the construction's counts must equal."""
-    from qiskit import transpile
-
-    ops = transpile(circuit, basis_gates=list(CLIFFORD_T_R_BASIS), optimization_level=0).count_ops()
-    ops = {g: int(k) for g, k in ops.items() if g not in ("barrier", "global_phase", "measure")}
-    t = ops.pop("t", 0) + ops.pop("tdg", 0)
-    rotations = ops.pop("ry", 0) + ops.pop("rz", 0) + ops.pop("p", 0) + 3 * ops.pop("u", 0)
-    return CliffordTCounts(qubits=circuit.num_qubits, toffoli=0, t_gates=t, rotations=rotations,
-                           clifford=sum(ops.values()), synthesis=None)
+    return clifford_t(GateCounts.of_circuit(circuit, CLIFFORD_T_R_BASIS), circuit.num_qubits)

@@ -62,13 +62,14 @@ class GateCounts:
         return self.cx + self.toffoli + self.t + self.rotations + self.clifford
 
     @classmethod
-    def of_circuit(cls, circuit) -> GateCounts:
-        """Counts of a built circuit, lowered to :data:`COUNT_BASIS` without optimisation."""
+    def of_circuit(cls, circuit, basis: tuple[str, ...] = COUNT_BASIS) -> GateCounts:
+        """Counts of a built circuit, lowered to ``basis`` (a subset of :data:`COUNT_BASIS`) without
+        optimisation; measurements and barriers are not gates."""
         from qiskit import transpile
-        ops = transpile(circuit, basis_gates=list(COUNT_BASIS), optimization_level=0).count_ops()
+        ops = transpile(circuit, basis_gates=list(basis), optimization_level=0).count_ops()
         out = dict.fromkeys(("cx", "toffoli", "rotations", "clifford", "t"), 0)
         for name, k in ops.items():
-            if name in ("barrier", "global_phase"):
+            if name in ("barrier", "global_phase", "measure"):
                 continue
             out[_CLASS[name]] += _WEIGHT.get(name, 1) * int(k)
         return cls(**out)

@@ -47,16 +47,12 @@ def _run_circuit(args: argparse.Namespace) -> int:
         raise InvalidParameterError("--draw mpl needs --out FILE.png")
     if args.backend and not (args.simulate and args.method == "hhl"):
         raise InvalidParameterError("--backend (noise) applies to `qlsa circuit hhl … --simulate`")
-    ft = None
-    if args.ft:
-        if args.method not in ("hhl", "qsvt", "jennings"):
-            raise InvalidParameterError("--ft costs a solve: use it with hhl, qsvt or jennings")
-        from estimators.estimate import check_estimate_parameters
-        check_estimate_parameters(args.epsilon, 1.0, qubit_model=args.qubit_model or "qubit_gate_ns_e3",
-                                  error_budget=args.error_budget)
-        ft = (args.qubit_model or "qubit_gate_ns_e3", args.error_budget)
-    elif args.qubit_model or args.error_budget is not None:
-        raise InvalidParameterError("--qubit-model and --error-budget set the fault-tolerant estimate; add --ft")
+    if args.ft and args.method not in ("hhl", "qsvt", "jennings"):
+        raise InvalidParameterError("--ft costs a solve: use it with hhl, qsvt or jennings")
+    from estimators.fault_tolerant import check_ft_options
+    from qlsa.checks import check_epsilon
+    model = check_ft_options(args.ft, args.qubit_model, args.error_budget, check_epsilon(args.epsilon))
+    ft = None if model is None else (model, args.error_budget)
     rep, text = circuit_report(args.method, args.path, args.b, args.epsilon, args.simulate, args.backend,
                                args.draw, args.out, args.qasm, args.encoding, ft)
     if args.json:

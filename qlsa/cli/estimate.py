@@ -58,11 +58,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
         check_output_path(path)
     gate_time = DEFAULT_GATE_TIME if args.gate_time is None else args.gate_time
     ft = args.ft or bool(args.export_logical_counts)
-    if not ft and (args.qubit_model or args.error_budget is not None):
-        raise InvalidParameterError("--qubit-model and --error-budget set the fault-tolerant estimate; add --ft")
-    check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method,
-                              args.qubit_model or (None if not ft else "qubit_gate_ns_e3"), args.error_budget,
-                              args.algorithm)
+    check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method, ft, args.qubit_model,
+                              args.error_budget, args.algorithm)
     if args.path:
         A, label = load_matrix(args.path), args.path
     else:
