@@ -1,12 +1,13 @@
 """The classical model ``estimate`` chooses, against the real solve it predicts, on matrices of
 different kinds that no test uses (issue 14's target: within 3× on each).
 
-For each matrix: ``estimate`` (default models: dense Cholesky c1·n³ + c2 and, for positive
-definite A, CG with the bound's iteration count, :mod:`estimators.iterative_cost`) names the
-fastest model and its seconds; the baseline is that solver run for real — scipy's ``cg`` to
-relative residual ε (ε = 0.01, as the estimate), or ``cho_factor``/``cho_solve`` — timed in the
-same run. ``ratio`` = predicted / measured; CG's bound is an upper bound on the iterations, so a
-ratio above 1 means the spectrum let CG converge sooner than the bound.
+Every classical model is refitted first (:func:`estimators.classical_solvers.refresh_models`), so
+prediction and measurement share the machine's state. For each matrix ``estimate`` (``auto``:
+dense Cholesky/LU, SuperLU, CG, :mod:`estimators.classical_solvers`) names the fastest model and
+its seconds; the baseline is that solver run for real — scipy's ``cg`` to relative residual ε
+(ε = 0.01, as the estimate), ``splu`` + solve, or ``cho_factor``/``lu_factor`` + solve — best of
+two in the same run. ``ratio`` = predicted / measured; CG's bound is an upper bound on the
+iterations, so a ratio above 1 means the spectrum let CG converge sooner than the bound.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from estimators import estimate
+from estimators.classical_solvers import refresh_models
 
 from .runner import BenchRow, benchmark
 
@@ -42,23 +44,35 @@ def _matrices() -> dict:
     out["pentadiagonal SPD, N = 50 000"] = sp.diags(bands, [-2, -1, 0, 1, 2], format="csr")
     X = rng.standard_normal((1500, 1500))
     out["dense Wishart + I, n = 1500"] = X @ X.T / 1500 + np.eye(1500)
+    lap = g.poisson((150, 150), format="csr")
+    out["indefinite shifted 2-D Laplacian 150² (A − 0.5 I)"] = (lap - 0.5 * sp.identity(lap.shape[0])).tocsr()
+    m = 120                                 # upwind convection–diffusion, −Δu + 20·∂u/∂x on m², nonsymmetric
+    t = sp.diags([-1 - 20 / (m + 1), 2 + 20 / (m + 1), -1.0], [-1, 0, 1], shape=(m, m))
+    lap1 = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(m, m))
+    out["convection-diffusion 120² (upwind, nonsymmetric)"] = (sp.kron(sp.identity(m), t)
+                                                               + sp.kron(lap1, sp.identity(m))).tocsr()
     Q, _ = np.linalg.qr(rng.standard_normal((2000, 2000)))
     out["dense SPD, n = 2000, κ = 1e6 (geometric spectrum)"] = (Q * np.geomspace(1e-6, 1, 2000)) @ Q.T
     return out
 
 
 def _real_solve(A, solver: str) -> float:
-    b = np.ones(A.shape[0])
+    b = np.random.default_rng(0).standard_normal(A.shape[0])      # a generic b (ones is near an eigenvector of some)
     t0 = time.perf_counter()
     if solver == "cg":
         spla.cg(A, b, rtol=EPS, maxiter=10**6)
-    else:
+    elif solver == "superlu":
+        spla.splu(sp.csc_matrix(A), permc_spec="COLAMD").solve(b)
+    elif solver == "cholesky":
         sla.cho_solve(sla.cho_factor(A.toarray() if sp.issparse(A) else A), b)
+    else:
+        sla.lu_solve(sla.lu_factor(A.toarray() if sp.issparse(A) else A), b)
     return time.perf_counter() - t0
 
 
 @benchmark("classical_model_vs_real_solve")
 def classical_model_vs_real_solve() -> list[BenchRow]:
+    refresh_models()
     rows = []
     for name, A in _matrices().items():
         r = estimate(A, epsilon=EPS)

@@ -6,8 +6,8 @@ f32 copy for the Lanczos passes) → the block-encoding spec of :mod:`qlsa.block
 ‖A‖₂ (:mod:`estimators.condition`) → α = α_raw/‖A‖₂ → Jennings Q* and Q*/p → the solve's
 counts and logical qubits ⌈log₂N⌉ + a + 4 (:mod:`qlsa.solve_counts`) → quantum seconds by
 :mod:`estimators.solve_time` (queries, state preparation, the solver's own gates, readout)
-→ classical seconds from the machine-calibrated c1·n³ + c2 → the
-faster processor; with ``fault_tolerant=True`` also the Clifford+T counts and the physical
+→ classical seconds, the fastest applicable machine-calibrated model (dense Cholesky/LU,
+sparse direct, CG: :mod:`estimators.classical_solvers`) → the faster processor; with ``fault_tolerant=True`` also the Clifford+T counts and the physical
 estimate of :mod:`estimators.fault_tolerant`.
 A non-Hermitian A is costed through its Hermitian dilation [[0, A], [Aᴴ, 0]]
 (dimension 2N: one more qubit, same κ and ‖A‖₂).
@@ -28,7 +28,8 @@ from qlsa.block_encodings import DenseDilation, GateCounts, encoding_spec, state
 from qlsa.linear_system import prepare_system
 from qlsa.solve_counts import SolveCounts, jennings_qubits, jennings_theorem1_counts
 
-from .classical_cost import ClassicalCostModel, classical_cost_model
+from .classical_cost import ClassicalCostModel
+from .classical_solvers import SolveFeatures, check_classical_solver, classical_cost
 from .condition import METHODS, ConditionEstimate, condition_number, uses_single_precision
 from qlsa.matrices import as_matrix
 from .properties import scan_matrix
@@ -105,13 +106,16 @@ class Estimate:
 
 def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = "sparse",
                               kappa_method: str = "auto", fault_tolerant: bool = False, qubit_model: str | None = None,
-                              error_budget: float | None = None, algorithm: str = "jennings-v1") -> str | None:
+                              error_budget: float | None = None, algorithm: str = "jennings-v1",
+                              classical: str = "auto") -> str | None:
     """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names, an error
-    budget ∉ (ε, 1), an algorithm that is unknown or a bare scaling; return the qubit model of the
+    budget ∉ (ε, 1), an algorithm that is unknown or a bare scaling, a classical solver that is
+    unknown or not installed; return the qubit model of the
     fault-tolerant estimate (None without it)."""
     from .fault_tolerant import check_ft_options
     from .quantum_models import check_algorithm
     check_algorithm(algorithm)
+    check_classical_solver(classical)
     check_epsilon(epsilon)
     check_gate_time(gate_time)
     check_choice(encoding, ENCODINGS, "encoding")
@@ -125,10 +129,12 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
              condition: ConditionEstimate | None = None, calibration: Any = None,
              refine_kappa: bool = False, time_terms: TimeTerms | None = None, fault_tolerant: bool = False,
              qubit_model: str | None = None, error_budget: float | None = None,
-             algorithm: str = "jennings-v1") -> Estimate:
+             algorithm: str = "jennings-v1", classical: str = "auto") -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
-    ``classical_model`` defaults to the machine-calibrated cached fit; ``condition`` lets a
+    ``classical`` names the classical solver (default ``auto``: the fastest model that applies,
+    :mod:`estimators.classical_solvers`); ``classical_model``, a caller's own dense model (the
+    trainer's), replaces the cached dense fit and, under ``auto``, the choice. ``condition`` lets a
     caller that already has κ (e.g. the trainer) skip recomputing it. With ``calibration``
     (a backend name, properties file or :class:`Calibration`), one query's time is the
     scheduled duration of the block-encoding transpiled to that device instead of
@@ -149,7 +155,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     holds every model's expected U_A calls side by side.
     """
     qubit_model = check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, fault_tolerant, qubit_model,
-                                            error_budget, algorithm)
+                                            error_budget, algorithm, classical)
     A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
     scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
     props = scan.properties
@@ -215,13 +221,14 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     bare = TimeTerms(terms.state_preparation, "none")          # the seconds each U_A call adds to a run
     call_seconds = total_seconds(run_terms(1.0, 1.0, bare)) - total_seconds(run_terms(0.0, 1.0, bare))
 
-    model = classical_model or classical_cost_model("cholesky" if props.hermitian else "lu")
-    classical_seconds = model.seconds_for(props.n)
+    features = SolveFeatures(A, props.n, props.nnz)
+    # Before κ: only models that hold for any A (LU, sparse direct), so the final classical time is at most
+    # this one and a quantum time above it is above the final one too (the κ early stop below).
+    before = classical_cost(features, props.hermitian, None, None, epsilon, classical, classical_model)
     p = jennings_success_probability(min(epsilon, EPSILON_MAX))
     stop_above = math.inf
-    if condition is None and not refine_kappa:
-        crossover = jennings_crossover_kappa(1.0, min(epsilon, EPSILON_MAX), call_seconds,
-                                             classical_seconds)
+    if condition is None and not refine_kappa and math.isfinite(before.seconds):
+        crossover = jennings_crossover_kappa(1.0, min(epsilon, EPSILON_MAX), call_seconds, before.seconds)
         stop_above = math.inf if crossover is None else crossover
     cond = condition or condition_number(A, method=kappa_method, tol=kappa_tol, scan=scan, stop_above=stop_above)
     sources["kappa"] = cond.describe()
@@ -229,26 +236,9 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                                                        if cond.kind in ("estimate", "lower-bound") else "")
     if cond.note and (cond.kind != "lower-bound" or cond.precision_limited):   # an early stop gets its own note
         notes.append(f"κ: {cond.note}")
-    solver = "cholesky" if cond.definite else "lu"
-    if classical_model is None and solver != model.solver:
-        model = classical_cost_model(solver)              # definiteness not shown by κ: LU, not Cholesky
-        classical_seconds = model.seconds_for(props.n)
-    classical_models = {model.solver: classical_seconds}
-    sources["classical_seconds"] = (f"c1·n³ + c2, {model.solver} fitted on {model.machine} "
-                                    f"(c1 = {model.c1:.3g} s, c2 = {model.c2:.3g} s)")
-    if classical_model is None and cond.definite and math.isfinite(cond.kappa):
-        from .iterative_cost import cg_cost_model, matvec_seconds
-        cg, t_mv = cg_cost_model(), matvec_seconds(A)
-        classical_models["cg"] = cg.seconds_for(props.n, cond.kappa, epsilon, t_mv)
-        if classical_models["cg"] < classical_seconds:
-            classical_seconds = classical_models["cg"]
-            sources["classical_seconds"] = (
-                f"CG: {cg.iterations(cond.kappa, epsilon)} iterations (⌈ln(2/ε)/ln((√κ+1)/(√κ−1))⌉) × (matvec "
-                f"{t_mv:.3g} s timed on A + {cg.c_vec:.3g} s·N vector work, fitted on {cg.machine}); "
-                f"fastest of {', '.join(classical_models)}")
-    if not cond.definite and props.nnz < props.n * props.n // 10:
-        notes.append("classical time is a dense LU (c1·n³); sparse direct solvers are not modelled yet and may be "
-                     "much faster for this matrix")
+    side = classical_cost(features, props.hermitian, cond.definite, cond.kappa, epsilon, classical, classical_model)
+    classical_seconds, classical_models = side.seconds, side.models
+    sources["classical_seconds"] = side.source
 
     alpha_raw = spec.alpha_raw if spec is not None else cond.sigma_max
     alpha = alpha_raw / cond.sigma_max if cond.sigma_max > 0 else math.inf
@@ -269,7 +259,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                         success_probability=p, logical_qubits=qubits, gate_time=gate_time,
                         per_query_seconds=per_query_seconds, quantum_time_terms=None, quantum_seconds=None,
                         solve_counts=None,
-                        classical_seconds=classical_seconds, classical_solver=model.solver, processor="classical",
+                        classical_seconds=classical_seconds, classical_solver=side.solver, processor="classical",
                         classical_models=classical_models, verdict_certain=True, backend=backend,
                         device_timing=timing, notes=tuple(notes),
                         sources=sources, **common)
@@ -296,7 +286,6 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     time_breakdown = breakdown(cond.kappa)
     quantum_seconds = total_seconds(time_breakdown)
     processor = "quantum" if quantum_seconds < classical_seconds else "classical"
-    classical_solver = min(classical_models, key=classical_models.get)
     certain = True
     if cond.precision_limited:      # the quantum time grows with κ: at the bound it is a lower bound itself
         certain = quantum_seconds >= classical_seconds
@@ -325,7 +314,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                     encoding=encoding, query_count=q, expected_query_count=q_expected, success_probability=p,
                     logical_qubits=qubits, gate_time=gate_time, per_query_seconds=per_query_seconds,
                     quantum_time_terms=time_breakdown, quantum_seconds=quantum_seconds, solve_counts=run_counts(q),
-                    classical_seconds=classical_seconds, classical_solver=classical_solver, processor=processor,
+                    classical_seconds=classical_seconds, classical_solver=side.solver, processor=processor,
                     verdict_certain=certain, backend=backend, device_timing=timing, fault_tolerant=ft,
                     classical_models=classical_models, quantum_models=side_by_side, algorithm=algorithm,
                     notes=tuple(notes), sources=sources, **common)

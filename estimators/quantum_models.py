@@ -7,9 +7,11 @@ decide a verdict; a bare scaling (constant 1) is shown side by side, labelled, n
 - ``hhl``: Harrow, Hassidim, Lloyd 2009 — log N·d²·κ²/ε, a scaling (constant 1).
 - ``cks``: Childs, Kothari, Somma 2017 — d·κ·ln²(dκ/ε), a scaling (constant 1).
 
-Not yet here (their explicit constants are to be taken from the papers, not guessed): the
-randomized-walk bound of 2305.11352 v3 and Costa et al.'s discrete adiabatic solver
-(arXiv:2111.08152, 2312.07690).
+Not here: the randomized-walk bound of 2305.11352 v3 and Costa et al.'s discrete adiabatic
+solver (arXiv:2111.08152, 2312.07690). Their closed forms and constants have to be checked
+against the papers' own text and reference numbers, which this build could not reach (only
+abstracts and third-party summaries, which disagree on the constants); an unchecked bound in
+a verdict would be worse than none.
 """
 
 from __future__ import annotations

@@ -292,19 +292,71 @@ def test_cg_iterations_bound_real_cg():
         err = x - x_true
         assert np.sqrt(err @ A @ err) <= eps * np.sqrt(x_true @ A @ x_true)
     assert CGCostModel.iterations(1.0, 0.1) == 1
-    m = CGCostModel(1e-9, "test", "-")
-    assert m.seconds_for(1000, 100.0, 1e-2, 1e-4) == CGCostModel.iterations(100.0, 1e-2) * (1e-4 + 1e-6)
+    m = CGCostModel((1000, 100_000), (1e-9, 4e-9), "test", "-")
+    assert m.seconds_for(1000, 100.0, 1e-2, 1e-4) == pytest.approx(CGCostModel.iterations(100.0, 1e-2) * (1e-4 + 1e-6))
+    assert m.vector_seconds(10_000) == pytest.approx(2.5e-9 * 10_000)      # halfway in log n
+    assert m.vector_seconds(10) == pytest.approx(1e-8) and m.vector_seconds(10**6) == pytest.approx(4e-3)
 
 
 def test_estimate_takes_the_fastest_classical_model_and_reports_all():
     from estimators.examples import laplacian_2d
     r = estimate(laplacian_2d(16))
-    assert set(r.classical_models) == {"cholesky", "cg"}
+    assert set(r.classical_models) == {"cholesky", "superlu", "cg"}
     assert r.classical_seconds == min(r.classical_models.values())
     assert r.classical_solver == min(r.classical_models, key=r.classical_models.get)
-    assert json.loads(json.dumps(r.to_dict()))["classical_models"].keys() == {"cholesky", "cg"}
-    indefinite = estimate(np.diag([1.0, -2.0, 3.0, 4.0]))
-    assert "cg" not in indefinite.classical_models                 # CG needs a positive definite A
+    assert json.loads(json.dumps(r.to_dict()))["classical_models"].keys() == {"cholesky", "superlu", "cg"}
+    indefinite = estimate(sp.csr_matrix(np.diag([1.0, -2.0, 3.0, 4.0] * 4)))
+    assert set(indefinite.classical_models) == {"lu", "superlu"}    # CG and Cholesky need a positive definite A
+    dense = estimate(spd_with_spectrum(np.linspace(1, 2, 12)))
+    assert "superlu" not in dense.classical_models                  # > 10 % non-zeros: no sparse direct model
+    alone = estimate(laplacian_2d(16), classical="superlu")
+    assert alone.classical_solver == "superlu" and set(alone.classical_models) == {"superlu"}
+
+
+def test_named_classical_solver_whose_assumptions_the_matrix_breaks_is_refused(capsys):
+    import importlib.util
+
+    from qlsa.errors import EstimatorUnavailableError
+    indefinite = np.diag([1.0, -2.0, 3.0, 4.0])
+    for solver in ("cg", "cholesky"):
+        with pytest.raises(InvalidParameterError, match=f"{solver} needs a Hermitian positive definite matrix.*"
+                                                        "solvers that apply: lu, superlu"):
+            estimate(indefinite, classical=solver)
+    with pytest.raises(InvalidParameterError, match="unknown classical solver 'qr'"):
+        estimate(np.eye(3), classical="qr")
+    if importlib.util.find_spec("sksparse") is None:
+        with pytest.raises(EstimatorUnavailableError, match="cholmod needs the sksparse package"):
+            estimate(np.eye(3), classical="cholmod")
+    assert main(["estimate", "--classical", "cg", "--epsilon", "0.1", "--gate-time", "1e-9"]) == 0
+    assert "chosen: cg" in capsys.readouterr().out
+    assert main(["estimate", "--classical", "bogus"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "unknown classical solver 'bogus'" in err
+
+
+# ---------------------------------------------------------------- classical: sparse direct (SuperLU)
+def test_envelope_flops_closed_forms():
+    """F_env = Σ wᵢ²: n − 1 for a tridiagonal (one sub-diagonal entry per row) in any symmetric
+    ordering (RCM recovers the band), Σ i² for a dense matrix."""
+    from estimators.sparse_direct_cost import envelope_flops
+    n = 200
+    tri = sp.diags([-1.0, 2.0, -1.0], [-1, 0, 1], shape=(n, n))
+    assert envelope_flops(tri) == n - 1
+    assert envelope_flops(np.ones((30, 30))) == sum(i * i for i in range(30))
+    perm = np.random.default_rng(0).permutation(n)           # any symmetric permutation: same envelope
+    assert envelope_flops(sp.csr_matrix(tri)[perm][:, perm]) == n - 1
+
+
+def test_sparse_direct_model_formula_and_cache(tmp_path, monkeypatch):
+    from estimators.sparse_direct_cost import SparseDirectCostModel, sparse_direct_cost_model
+    m = SparseDirectCostModel("superlu", 1e-8, 0.75, 2e-7, "test", "-", 1.2)
+    assert m.seconds_for(1e8, 1000) == pytest.approx(1e-8 * 1e6 + 2e-4)
+    monkeypatch.setenv("QLSA_CACHE_DIR", str(tmp_path))
+    fitted = sparse_direct_cost_model("superlu")
+    assert 0.3 <= fitted.b <= 1.5 and fitted.c_f > 0 and list(tmp_path.glob("classical_superlu_*.json"))
+    assert sparse_direct_cost_model("superlu") == fitted      # read back, not refitted
+    with pytest.raises(InvalidParameterError, match="unknown sparse direct solver"):
+        SparseDirectCostModel("mumps", 1e-8, 0.75, 2e-7, "test", "-", 1.2)
 
 
 # ---------------------------------------------------------------- quantum cost models side by side

@@ -26,10 +26,13 @@ def add_estimate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--algorithm", default="jennings-v1", metavar="NAME",
                    help="quantum cost model of the verdict: jennings-v1 (default; the bound with explicit constants); "
                         "hhl and cks are scalings, shown by --compare only")
+    p.add_argument("--classical", default="auto", metavar="SOLVER",
+                   help="classical solver of the verdict: auto (default: the fastest model that applies), cholesky, "
+                        "lu, superlu, cholmod (needs scikit-sparse) or cg (needs a positive definite A)")
     p.add_argument("--compare", action="store_true", help="print every quantum cost model's U_A calls side by side")
     p.add_argument("--refine-kappa", action="store_true",
                    help="refine κ to ±5%% even where a certified lower bound already makes the verdict classical")
-    p.add_argument("--refresh-calibration", action="store_true", help="refit the classical c1·n³ + c2 model")
+    p.add_argument("--refresh-calibration", action="store_true", help="refit every classical cost model of this machine (dense, sparse direct, CG)")
     ft = p.add_argument_group("fault-tolerant cost (Clifford+T counts, physical estimate by qdk.estimator)")
     ft.add_argument("--ft", action="store_true",
                     help="add logical Clifford+T counts and physical surface/Floquet-code estimates")
@@ -48,7 +51,7 @@ def add_estimate(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_estimate(args: argparse.Namespace) -> int:
-    from estimators import DEFAULT_GATE_TIME, classical_cost_model, estimate, load_matrix
+    from estimators import DEFAULT_GATE_TIME, estimate, load_matrix
     from estimators.estimate import check_estimate_parameters
     from estimators.examples import laplacian_2d
 
@@ -59,18 +62,20 @@ def _run_estimate(args: argparse.Namespace) -> int:
     gate_time = DEFAULT_GATE_TIME if args.gate_time is None else args.gate_time
     ft = args.ft or bool(args.export_logical_counts)
     check_estimate_parameters(args.epsilon, gate_time, args.encoding, args.kappa_method, ft, args.qubit_model,
-                              args.error_budget, args.algorithm)
+                              args.error_budget, args.algorithm, args.classical)
     if args.path:
         A, label = load_matrix(args.path), args.path
     else:
         A, label = laplacian_2d(64), "embedded default: 2-D Laplacian, 64×64 grid (N = 4096)"
-    model = classical_cost_model("cholesky", refresh=True) if args.refresh_calibration else None
+    if args.refresh_calibration:
+        from estimators.classical_solvers import refresh_models
+        refresh_models()
     if args.backend and args.gate_time is not None:
         raise InvalidParameterError("give either --gate-time or --backend, not both")
     result = estimate(A, epsilon=args.epsilon, encoding=args.encoding, gate_time=gate_time,
-                      kappa_method=args.kappa_method, classical_model=model, calibration=args.backend,
+                      kappa_method=args.kappa_method, calibration=args.backend,
                       refine_kappa=args.refine_kappa, fault_tolerant=ft, qubit_model=args.qubit_model,
-                      error_budget=args.error_budget, algorithm=args.algorithm)
+                      error_budget=args.error_budget, algorithm=args.algorithm, classical=args.classical)
     text = write_json(result, args.out)
     if args.export_logical_counts:
         from estimators.fault_tolerant import logical_counts
@@ -102,6 +107,8 @@ def _run_estimate(args: argparse.Namespace) -> int:
         ("per-query time [s]", result.per_query_seconds, s["per_query_seconds"]),
         ("quantum time [s]", result.quantum_seconds, s.get("quantum_seconds", "not applicable")),
         ("classical time [s]", result.classical_seconds, s["classical_seconds"]),
+        ("classical models [s]", ", ".join(f"{k} {v:.3g}" for k, v in result.classical_models.items()),
+         f"chosen: {result.classical_solver}"),
         ("faster", result.processor, "certain" if result.verdict_certain else "within κ's error bar"),
     ]
     if result.fault_tolerant is not None:
