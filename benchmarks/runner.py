@@ -64,7 +64,7 @@ def best_of(fn: Callable[[], object], repeats: int = 3, settle: float = 0.0, war
 def load_all() -> None:
     """Import every benchmark module so each registers itself."""
     from . import (bench_circuits, bench_classical, bench_estimate, bench_hessians, bench_pennylane,  # noqa: F401
-                   bench_scheduler)
+                   bench_scheduler, bench_sweep)
     try:
         from . import bench_qualtran  # noqa: F401  (optional anchor: pip install qlsa[bench])
     except ImportError:

@@ -42,6 +42,7 @@ class LedgerRow:
     damping: float
     solver: str
     loss: float
+    kept_fraction: float = 1.0          # share of the block's non-zero entries that pruning kept
 
     def to_dict(self) -> dict:
         return jsonable(self)
@@ -114,10 +115,10 @@ class QNewton(torch.optim.Optimizer):
         rows = []
         for k, b in enumerate(blocks):
             H = regularize(b.matrix.double().numpy(), s.regularization)
-            damping = s.regularization
+            damping, kept = s.regularization, 1.0
             if s.prune_d is not None and s.prune_d < H.shape[0]:
                 pr = prune(H, d=s.prune_d, track_eigs=False)
-                H, damping = pr.matrix, damping + pr.damping
+                H, damping, kept = pr.matrix, damping + pr.damping, pr.kept_fraction
             cond = condition_number(H, tol=0.05, exact_max_n=256)
             if not cond.definite:  # indefinite curvature: damp to λ_min = regularisation
                 lam_min = extreme_eigenvalues(H)[0]
@@ -139,7 +140,7 @@ class QNewton(torch.optim.Optimizer):
             update[b.offset: b.offset + b.size] = res.x
             rows.append(LedgerRow(self.method, step, b.name, b.size, e.kappa, e.sparsity, e.alpha, e.query_count,
                                   decision.quantum_seconds, decision.classical_seconds, decision.processor,
-                                  measured, charged, damping, res.method, loss))
+                                  measured, charged, damping, res.method, loss, kept))
         self._apply(update)
         self.state["step"] = step + 1
         return rows

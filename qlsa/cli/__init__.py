@@ -44,8 +44,8 @@ def _os_error(exc: OSError) -> str:
 
 
 def _subcommands():
-    from . import calibrate, circuit, estimate, train
-    return (estimate.add_estimate, calibrate.add_calibrate, circuit.add_circuit, train.add_train)
+    from . import calibrate, circuit, estimate, sweep, train
+    return (estimate.add_estimate, calibrate.add_calibrate, circuit.add_circuit, train.add_train, sweep.add_sweep)
 
 
 def build_parser() -> argparse.ArgumentParser:
