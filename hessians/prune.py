@@ -1,6 +1,7 @@
 """Symmetry-aware pruning and regularisation of curvature blocks (DESIGN.md §3.5, paper §IV-D).
 
-Pruning: the diagonal is always kept; off-diagonal pairs (i, j)/(j, i) are visited by
+Pruning (default ``symmetric``; ``random``, ``banded`` and the paper code's ``rowwise`` are the
+baselines of Figure 2(g)): the diagonal is always kept; off-diagonal pairs (i, j)/(j, i) are visited by
 decreasing |h_ij| and kept together while both row i and row j hold fewer than their budget
 d_i (d for all rows, or each row's p%-sparsity). The result is exactly symmetric with at most
 d_i non-zeros in row i. If it is no longer positive definite it is repaired by δ·I with
@@ -17,6 +18,7 @@ import scipy.linalg as sla
 
 from qlsa.matrices import is_hermitian
 from qlsa.spectrum import extreme_eigenvalues
+from qlsa.checks import check_choice
 from qlsa.errors import InvalidParameterError
 from qlsa.serialization import jsonable
 
@@ -34,6 +36,9 @@ class PruneResult:
     eigs_before: tuple[float, float]
     eigs_after: tuple[float, float]
     notes: tuple[str, ...]
+    strategy: str = "symmetric"
+    symmetric: bool = True
+    broke_pd: bool = False          # not positive definite (as a quadratic form) before the repair
 
     def to_dict(self) -> dict:
         d = jsonable(self)
@@ -52,18 +57,13 @@ def _budgets(H: np.ndarray, d: int | None, p: float | None) -> np.ndarray:
     return np.maximum(p_sparsity(H, p), 1)
 
 
-def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
-          track_eigs: bool = True) -> PruneResult:
-    """Symmetric pruning to ≤ d (or p%-mass) non-zeros per row, diagonal kept, PD repaired.
+STRATEGIES = ("symmetric", "rowwise", "random", "banded")
 
-    ``track_eigs=False`` skips the before/after extreme eigenvalues (reported as NaN) unless a
-    repair needs them.
-    """
-    A = _dense(H)
-    if not is_hermitian(A):
-        raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
+
+def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -> np.ndarray:
+    """Keep the diagonal, then pairs (i, j)/(j, i) in decreasing |a_ij| (or a seeded random order)
+    while both rows are under budget."""
     n = A.shape[0]
-    budget = _budgets(A, d, p)
     keep = np.zeros((n, n), dtype=bool)
     diag_nz = np.diag(A) != 0
     keep[np.arange(n), np.arange(n)] = diag_nz
@@ -72,7 +72,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     mag = np.abs(A[iu, ju])
     nz = mag > 0
     iu, ju, mag = iu[nz], ju[nz], mag[nz]
-    order = np.argsort(-mag, kind="stable")
+    order = (np.argsort(-mag, kind="stable") if order_by == "magnitude"
+             else np.random.default_rng(seed).permutation(mag.size))
     open_rows = int(np.count_nonzero(count < budget))
     cnt, bud = count.tolist(), budget.tolist()
     kept_i, kept_j = [], []
@@ -88,26 +89,65 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
                 break
     keep[kept_i, kept_j] = True
     keep[kept_j, kept_i] = True
-    P = np.where(keep, A, 0.0)
+    return keep
+
+
+def _keep_mask(A: np.ndarray, budget: np.ndarray, strategy: str, seed: int) -> np.ndarray:
+    n = A.shape[0]
+    if strategy in ("symmetric", "random"):
+        return _greedy_pairs(A, budget, "magnitude" if strategy == "symmetric" else "random", seed)
+    if strategy == "rowwise":                 # each row its own top-d by |a_ij|: the paper's code, not symmetric
+        rank = np.empty((n, n), dtype=np.int64)
+        np.put_along_axis(rank, np.argsort(-np.abs(A), axis=1, kind="stable"), np.arange(n)[None, :], axis=1)
+        return (rank < budget[:, None]) & (A != 0)
+    half = (budget - 1) // 2                  # banded: |i − j| ≤ (d − 1)/2, symmetric by the smaller width
+    i, j = np.indices((n, n))
+    return (np.abs(i - j) <= np.minimum(half[:, None], half[None, :])) & (A != 0)
+
+
+def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
+          track_eigs: bool = True, strategy: str = "symmetric", seed: int = 0) -> PruneResult:
+    """Prune to ≤ d (or p%-mass) non-zeros per row and repair positive definiteness.
+
+    ``strategy``: ``symmetric`` (default, DESIGN §3.5: pairs by decreasing magnitude, diagonal
+    kept), ``random`` (pairs in a seeded random order, same budgets), ``banded`` (|i − j| ≤
+    (d − 1)/2) or ``rowwise`` (each row's d largest |h_ij| on its own, as the paper's code does:
+    the result is in general not symmetric, and its PD test and repair act on the quadratic form
+    xᵀPx, i.e. on (P + Pᵀ)/2). ``broke_pd`` says whether the pruned matrix was not positive
+    definite before the repair. ``track_eigs=False`` skips the before/after extreme eigenvalues
+    (reported as NaN) unless a repair needs them.
+    """
+    check_choice(strategy, STRATEGIES, "pruning strategy")
+    A = _dense(H)
+    if not is_hermitian(A):
+        raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
+    n = A.shape[0]
+    P = np.where(_keep_mask(A, _budgets(A, d, p), strategy, seed), A, 0.0)
+    symmetric = bool(np.array_equal(P, P.T))
+    form = (lambda M: M) if symmetric else (lambda M: (M + M.T) / 2)  # noqa: E731
 
     nan = (float("nan"), float("nan"))
-    needs_repair = repair and not _is_pd(P)
-    eigs = lambda M: extreme_eigenvalues(M, exact_max_n=256)[:2]  # noqa: E731  (Lanczos beyond n = 256)
+    broke_pd = not _is_pd(form(P))
+    needs_repair = repair and broke_pd
+    eigs = lambda M: extreme_eigenvalues(form(M), exact_max_n=256)[:2]  # noqa: E731  (Lanczos beyond n = 256)
     before = eigs(A) if track_eigs or needs_repair else nan
     after = eigs(P) if track_eigs or needs_repair else nan
     notes, damping = [], 0.0
+    if not symmetric:
+        notes.append(f"{strategy} pruning is not symmetric: {int(np.count_nonzero(P != P.T))} entries differ "
+                     "from their transpose")
     if needs_repair:
         margin = 1e-6 * max(abs(after[1]), 1e-300)
         target = before[0] if before[0] > 0 else margin
         damping = target - after[0] + margin
         P[np.diag_indices(n)] += damping
-        while not _is_pd(P):  # a Lanczos λ_min is an upper bound: widen until Cholesky certifies PD
+        while not _is_pd(form(P)):  # a Lanczos λ_min is an upper bound: widen until Cholesky certifies PD
             P[np.diag_indices(n)] += damping
             damping *= 2
         notes.append(f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}")
         after = eigs(P) if track_eigs else nan
     return PruneResult(P, int(np.count_nonzero(P, axis=1).max()), float(np.count_nonzero(P) / max(np.count_nonzero(A), 1)),
-                       damping, before, after, tuple(notes))
+                       damping, before, after, tuple(notes), strategy, symmetric, broke_pd)
 
 
 def _is_pd(A: np.ndarray) -> bool:

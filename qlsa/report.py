@@ -51,10 +51,17 @@ def check_output_path(path: str | Path | None) -> None:
             break
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 @contextmanager
 def atomic_output(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success rename it onto ``path`` (``os.replace``),
-    on failure delete it: a reader never sees half a file, a failed run leaves none."""
+    on failure delete it: a reader never sees half a file, a failed run leaves none. The file gets
+    the permissions a plain ``open`` would give it (0666 less the umask), not mkstemp's 0600."""
     target = Path(path)
     check_output_path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -62,6 +69,7 @@ def atomic_output(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -14,8 +14,10 @@ import torch
 from estimators import ClassicalCostModel, condition_number, estimate, load_calibration
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
+from hessians.prune import STRATEGIES
 from qlsa.errors import InvalidParameterError
-from qlsa.checks import check_epsilon, check_finite_nonnegative, check_gate_time
+from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
+from qlsa.matrices import is_hermitian
 from qlsa.serialization import jsonable
 
 from .policies import Policy
@@ -43,6 +45,7 @@ class LedgerRow:
     solver: str
     loss: float
     kept_fraction: float = 1.0          # share of the block's non-zero entries that pruning kept
+    prune_broke_pd: bool = False        # the pruned block was not positive definite before its repair
 
     def to_dict(self) -> dict:
         return jsonable(self)
@@ -64,6 +67,7 @@ class NewtonSettings:
     lr: float = 0.3
     regularization: float = 1e-2
     prune_d: int | None = 32
+    prune_strategy: str = "symmetric"
     epsilon: float = 1e-2
     gate_time: float = 5e-15
     structure: str = "layer"
@@ -81,6 +85,7 @@ class NewtonSettings:
         check_finite_nonnegative(self.regularization, "regularisation")
         if self.chunk_size < 1:
             raise InvalidParameterError(f"chunk size must be ≥ 1, got {self.chunk_size}")
+        check_choice(self.prune_strategy, STRATEGIES, "pruning strategy")
         if self.prune_d is not None and self.prune_d < 1:
             raise InvalidParameterError(f"prune d must be ≥ 1, got {self.prune_d}")
 
@@ -88,23 +93,52 @@ class NewtonSettings:
 class QNewton(torch.optim.Optimizer):
     """Block Newton optimizer with hybrid quantum/classical routing.
 
-    ``step(closure)``: ``closure()`` returns the mini-batch ``(inputs, targets)``; the step
-    captures curvature on it, so unlike LBFGS the closure need not run backward itself.
-    Returns the ledger rows of the step.
+    One line with defaults: ``QNewton(model, loss_fn)`` — the ``hybrid`` policy (paper Alg. 2)
+    with the Jennings cost model against this machine's cached Cholesky fit, and
+    :class:`NewtonSettings` defaults; ``policy`` may be a name (``hybrid``, ``classical``,
+    ``quantum``, ``threshold``) or a :class:`Policy`; ``settings`` or keyword overrides of it
+    (``QNewton(model, loss_fn, gate_time=1e-9, backend="fake_sherbrooke")``).
+
+    ``opt.step(inputs, targets)``, or ``opt.step(closure)`` with ``closure()`` returning
+    ``(inputs, targets)``. Unlike ``torch.optim.LBFGS``, whose closure re-evaluates the loss
+    and calls ``backward()`` itself, ours only hands over the batch: the step computes the
+    gradient and the curvature blocks on it by ``torch.func``. Returns the step's ledger rows.
     """
 
-    def __init__(self, model: torch.nn.Module, loss_fn: Callable, policy: Policy,
-                 classical_model: ClassicalCostModel, settings: NewtonSettings = NewtonSettings(),
-                 method: str = "qnewton", seed: int = 0):
+    def __init__(self, model: torch.nn.Module, loss_fn: Callable, policy: Policy | str = "hybrid",
+                 classical_model: ClassicalCostModel | None = None, settings: NewtonSettings | None = None,
+                 method: str = "qnewton", seed: int = 0, **overrides):
+        if settings is not None and overrides:
+            raise InvalidParameterError("give either settings or keyword overrides of NewtonSettings, not both")
+        try:
+            settings = settings or NewtonSettings(**overrides)
+        except TypeError as exc:
+            raise InvalidParameterError(f"QNewton: {exc}; NewtonSettings fields are "
+                                        f"{', '.join(NewtonSettings.__dataclass_fields__)}") from None
+        if isinstance(policy, str):
+            from estimators.classical_cost import classical_cost_model
+
+            from .cost_models import ClassicalCholeskyCost, JenningsCost
+            classical_model = classical_model or classical_cost_model("cholesky")
+            policy = Policy(policy, JenningsCost(), ClassicalCholeskyCost(classical_model))
+        elif classical_model is None:
+            from estimators.classical_cost import classical_cost_model
+            classical_model = getattr(policy.classical, "model", None) or classical_cost_model("cholesky")
         super().__init__([p for p in model.parameters() if p.requires_grad], {"lr": settings.lr})
         self.model, self.loss_fn, self.policy = model, loss_fn, policy
         self.classical_model, self.settings, self.method, self.seed = classical_model, settings, method, seed
         self.state["step"] = 0
 
     @torch.no_grad()
-    def step(self, closure: Callable[[], tuple[torch.Tensor, torch.Tensor]]) -> list[LedgerRow]:  # type: ignore[override]
+    def step(self, closure, targets: torch.Tensor | None = None) -> list[LedgerRow]:  # type: ignore[override]
+        """One Newton step on ``(closure, targets)`` as inputs and targets, or on ``closure()``."""
+        if targets is None:
+            if not callable(closure):
+                raise InvalidParameterError("QNewton.step takes (inputs, targets) or a closure returning them")
+            inputs, targets = closure()
+        else:
+            inputs = closure
         s = self.settings
-        inputs, targets = closure()
         with torch.enable_grad():
             blocks = capture(self.model, self.loss_fn, inputs, targets, s.structure, s.kind, s.chunk_size,
                              progress=False)
@@ -115,12 +149,12 @@ class QNewton(torch.optim.Optimizer):
         rows = []
         for k, b in enumerate(blocks):
             H = regularize(b.matrix.double().numpy(), s.regularization)
-            damping, kept = s.regularization, 1.0
+            damping, kept, broke = s.regularization, 1.0, False
             if s.prune_d is not None and s.prune_d < H.shape[0]:
-                pr = prune(H, d=s.prune_d, track_eigs=False)
-                H, damping, kept = pr.matrix, damping + pr.damping, pr.kept_fraction
+                pr = prune(H, d=s.prune_d, track_eigs=False, strategy=s.prune_strategy, seed=self.seed + step)
+                H, damping, kept, broke = pr.matrix, damping + pr.damping, pr.kept_fraction, pr.broke_pd
             cond = condition_number(H, tol=0.05, exact_max_n=256)
-            if not cond.definite:  # indefinite curvature: damp to λ_min = regularisation
+            if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation
                 lam_min = extreme_eigenvalues(H)[0]
                 extra = max(s.regularization - lam_min, s.regularization)
                 H[np.diag_indices_from(H)] += extra
@@ -140,7 +174,7 @@ class QNewton(torch.optim.Optimizer):
             update[b.offset: b.offset + b.size] = res.x
             rows.append(LedgerRow(self.method, step, b.name, b.size, e.kappa, e.sparsity, e.alpha, e.query_count,
                                   decision.quantum_seconds, decision.classical_seconds, decision.processor,
-                                  measured, charged, damping, res.method, loss, kept))
+                                  measured, charged, damping, res.method, loss, kept, broke))
         self._apply(update)
         self.state["step"] = step + 1
         return rows

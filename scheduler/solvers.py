@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg as sla
 
+from qlsa.matrices import is_hermitian
+
 
 @dataclass(frozen=True)
 class SolveResult:
@@ -22,11 +24,14 @@ class SolveResult:
 
 
 def classical_solve(H: np.ndarray, g: np.ndarray) -> SolveResult:
-    """Solve H x = g by Cholesky, falling back to LU and then least squares."""
-    try:
-        return SolveResult(sla.cho_solve(sla.cho_factor(H, check_finite=False), g, check_finite=False), "cholesky")
-    except sla.LinAlgError:
-        pass
+    """Solve H x = g by Cholesky where H is symmetric, else (or where Cholesky fails) by LU, then
+    least squares. (Cholesky reads one triangle, so a non-symmetric H must not reach it.)"""
+    if is_hermitian(H):
+        try:
+            return SolveResult(sla.cho_solve(sla.cho_factor(H, check_finite=False), g, check_finite=False),
+                               "cholesky")
+        except sla.LinAlgError:
+            pass
     try:
         with np.errstate(all="raise"):
             return SolveResult(sla.solve(H, g, check_finite=False), "lu")

@@ -10,11 +10,14 @@ preset             panel   each point
 ``regularization`` 2(d)    a hybrid run at one regularisation δ: mean κ of H + δI and accuracy
 ``crossover``      2(f)    one sparsity d: projected quantum seconds against κ (no training) and
                            the κ where they meet the calibrated classical solve
+``pruning``        2(g)    a hybrid run with one pruning strategy (symmetric magnitude, the paper
+                           code's row-wise top-d, random pairs, banded) at one budget d: accuracy
+                           against the share pruned, and how often the pruned block was not PD
 =================  ======  =================================================================
 
 Every training point runs :class:`scheduler.trainer.Trainer` on the embedded digits set with
 the classical model fitted once in the driver and shipped to each task, so no point depends on
-which worker (or machine) ran it. Panel 2(g) (pruning strategies) is not here yet.
+which worker (or machine) ran it.
 """
 
 from __future__ import annotations
@@ -91,12 +94,24 @@ def train_point(point: SweepPoint) -> dict:
                  "quantum_blocks": sum(r.processor == "quantum" for r in ledger if r.step == k)} for k in steps]
     entries = sum(r.n * r.n for r in ledger)
     first_quantum = next((s["step"] for s in per_step if s["quantum_blocks"]), None)
+    pruned = [r for r in ledger if r.kept_fraction < 1]
     return {"final_test_accuracy": result.final_test_accuracy, "final_loss": result.final_loss,
             "kappa_mean": float(np.mean([r.kappa for r in ledger])) if ledger else math.nan,
             "pruned_percent": 100 * (1 - sum(r.kept_fraction * r.n * r.n for r in ledger) / entries) if entries
             else 0.0,
+            "not_pd_percent": 100 * sum(r.prune_broke_pd for r in pruned) / len(pruned) if pruned else 0.0,
             "first_quantum_step": first_quantum, "per_step": per_step,
             "quantum_blocks": result.quantum_decisions, "classical_blocks": result.classical_decisions}
+
+
+def _pruning_points(o: SweepOptions) -> list[SweepPoint]:
+    from hessians.prune import STRATEGIES
+    classical = _classical_dict()
+    ds = o.values if o.values is not None else (256, 64, 16)
+    return [SweepPoint(f"{strategy}-d={int(d)}-seed={s}",
+                       {"newton": {"prune_d": int(d), "prune_strategy": strategy, "gate_time": o.gate_time},
+                        "steps": o.steps, "warmup": o.warmup, "hidden": o.hidden, "classical": classical}, s)
+            for strategy in STRATEGIES for d in ds for s in o.seeds]
 
 
 def _banded_spd(n: int, d: int, kappa: float):
@@ -203,6 +218,18 @@ def _plot_regularization(records, ax):
     ax2.set_ylabel("test accuracy (measured)", color="C1")
 
 
+def _plot_pruning(records, ax):
+    ok = _ok(records)
+    for i, strategy in enumerate(dict.fromkeys(r.params["newton"]["prune_strategy"] for r in ok)):
+        pts = sorted((r.result["pruned_percent"], r.result["final_test_accuracy"], r.result["not_pd_percent"])
+                     for r in ok if r.params["newton"]["prune_strategy"] == strategy)
+        label = f"{strategy} (not PD before repair: {np.mean([p[2] for p in pts]):.0f} % of pruned blocks)"
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-", color=f"C{i}", label=label)
+    ax.set(xlabel="curvature entries pruned [%] (measured)", ylabel="test accuracy (measured)",
+           title="Fig. 2(g): pruning strategies at equal row budgets d")
+    ax.legend(fontsize=7)
+
+
 def _plot_crossover(records, ax):
     ok = _ok(records)
     for i, r in enumerate(ok):
@@ -231,6 +258,7 @@ class Preset:
 
 
 TRAIN_FIELDS = ("pruned_percent", "kappa_mean", "final_test_accuracy", "quantum_blocks", "classical_blocks")
+PRUNING_FIELDS = ("pruned_percent", "not_pd_percent", "final_test_accuracy", "kappa_mean")
 PRESETS = {p.name: p for p in (
     Preset("sparsity", "2(b)", lambda o: _train_points(o, "prune_d", (None, 512, 256, 128, 64, 32, 16, 8)), train_point,
            lambda r: _rows(r, TRAIN_FIELDS), _plot_sparsity, TRAIN_FIELDS),
@@ -240,6 +268,8 @@ PRESETS = {p.name: p for p in (
                                                            "final_test_accuracy")),
     Preset("regularization", "2(d)", lambda o: _train_points(o, "regularization", (1e-3, 1e-2, 1e-1, 1.0, 10.0)),
            train_point, lambda r: _rows(r, TRAIN_FIELDS), _plot_regularization, TRAIN_FIELDS),
+    Preset("pruning", "2(g)", _pruning_points, train_point, lambda r: _rows(r, PRUNING_FIELDS), _plot_pruning,
+           PRUNING_FIELDS),
     Preset("crossover", "2(f)", _crossover_points, crossover_point, _crossover_rows, _plot_crossover,
            ("crossover_kappa", "classical_s")),
 )}

@@ -19,14 +19,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from estimators import ClassicalCostModel, classical_cost_model
+from estimators import ClassicalCostModel
 from qlsa.errors import CheckpointError, InvalidParameterError, QlsaError
 from qlsa.report import write_text
 from qlsa.serialization import jsonable
 
-from .cost_models import ClassicalCholeskyCost, JenningsCost
 from .data import Dataset, load_dataset
-from .policies import Policy
 from .qnewton import LedgerRow, NewtonSettings, QNewton
 
 METHODS = ("sgd", "adam", "classical", "quantum", "qnewton")
@@ -195,9 +193,7 @@ class Trainer:
             return torch.optim.SGD(model.parameters(), lr=c.sgd_lr), None
         if method == "adam":
             return torch.optim.Adam(model.parameters(), lr=c.adam_lr), None
-        classical = ClassicalCholeskyCost(self.classical_model or classical_cost_model("cholesky"))
-        policy = Policy(NEWTON_POLICY[method], JenningsCost(), classical)
-        opt = QNewton(model, self.loss_fn, policy, classical.model, c.newton, method, c.seed)
+        opt = QNewton(model, self.loss_fn, NEWTON_POLICY[method], self.classical_model, c.newton, method, c.seed)
         return opt, torch.optim.SGD(model.parameters(), lr=c.sgd_lr)
 
     def _train_method(self, method: str) -> MethodResult:

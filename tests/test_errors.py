@@ -129,6 +129,9 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
     assert list(tmp_path.iterdir()) == []
     write_json({"a": 1}, target)
     assert json.loads(target.read_text()) == {"a": 1} and len(list(tmp_path.iterdir())) == 1
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")                       # what open() gives under this umask, not mkstemp's 0600
+    assert (target.stat().st_mode & 0o777) == (plain.stat().st_mode & 0o777)
 
 
 # 4. caches ---------------------------------------------------------------------------------------

@@ -233,6 +233,30 @@ def test_prune_by_p_and_bad_arguments():
         prune(np.triu(H), d=3)
 
 
+def test_prune_strategies_against_their_definitions():
+    H = _spd(30)
+    d = 5
+    row = prune(H, d=d, repair=False, strategy="rowwise")
+    P = row.matrix
+    for i in range(30):                                   # each row: its own d largest |h_ij|, verbatim
+        kept = np.flatnonzero(P[i])
+        assert len(kept) == d and np.array_equal(P[i, kept], H[i, kept])
+        assert np.abs(H[i, kept]).min() >= np.sort(np.abs(H[i]))[-d]
+    assert not row.symmetric and "not symmetric" in row.notes[0]
+    assert row.broke_pd == (np.linalg.eigvalsh((P + P.T) / 2).min() <= 0)
+    repaired = prune(H, d=d, strategy="rowwise")
+    assert np.linalg.eigvalsh((repaired.matrix + repaired.matrix.T) / 2).min() > 0
+    rnd = prune(H, d=d, strategy="random", seed=1)
+    assert np.array_equal(rnd.matrix, rnd.matrix.T) and np.count_nonzero(rnd.matrix, axis=1).max() <= d
+    assert np.array_equal(rnd.matrix, prune(H, d=d, strategy="random", seed=1).matrix)
+    assert not np.array_equal(rnd.matrix, prune(H, d=d, strategy="random", seed=2).matrix)
+    band = prune(H, d=d, repair=False, strategy="banded").matrix
+    i, j = np.indices(H.shape)
+    assert np.array_equal(band != 0, np.abs(i - j) <= 2) and np.array_equal(band[band != 0], H[band != 0])
+    with pytest.raises(InvalidParameterError, match="unknown pruning strategy"):
+        prune(H, d=d, strategy="topk")
+
+
 def test_regularize_modes():
     H = _spd(5)
     assert np.allclose(regularize(H, 1.0), H + np.eye(5))

@@ -171,3 +171,80 @@ def test_nan_loss_stops_with_clear_error_and_keeps_checkpoint(tmp_path):
     assert (tmp_path / "checkpoint.pt").is_file()
     with pytest.raises(InvalidParameterError, match="learning rate"):
         TrainConfig(sgd_lr=float("inf"))
+
+
+def test_classical_solve_of_a_nonsymmetric_block_is_lu():
+    from scheduler.solvers import classical_solve
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((20, 20))
+    H = X @ X.T / 20 + 0.05 * np.eye(20) + np.triu(rng.standard_normal((20, 20)), 1) * 0.1     # not symmetric, Cholesky would misread it
+    g = rng.standard_normal(20)
+    r = classical_solve(H, g)
+    assert r.method == "lu" and np.allclose(r.x, np.linalg.solve(H, g))
+
+
+def test_qnewton_in_one_line_takes_a_batch_or_a_closure_and_is_a_damped_newton_step(fixed_model):
+    """QNewton(model, loss_fn, ...) with defaults; classical policy, exact Hessian, one full block,
+    no pruning: the update is lr·(H + δI)⁻¹g with H and g from torch.autograd.functional."""
+    from torch.func import functional_call
+
+    from scheduler.qnewton import NewtonSettings, QNewton
+    torch.manual_seed(0)
+    x, y = torch.randn(24, 5), torch.randint(0, 3, (24,))
+    loss_fn = torch.nn.functional.cross_entropy
+
+    def make():
+        torch.manual_seed(1)
+        return torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3)).double()
+    model = make()
+    names = [n for n, _ in model.named_parameters()]
+    shapes = [p.shape for p in model.parameters()]
+    theta = torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+
+    def loss_of(flat):
+        parts, off = {}, 0
+        for n, shp in zip(names, shapes):
+            parts[n] = flat[off: off + shp.numel()].reshape(shp)
+            off += shp.numel()
+        return loss_fn(functional_call(model, parts, (x.double(),)), y)
+    H = torch.autograd.functional.hessian(loss_of, theta).numpy()
+    g = torch.autograd.functional.jacobian(loss_of, theta).numpy()
+    expected = theta.numpy() - 0.5 * np.linalg.solve(H + np.eye(len(g)), g)
+
+    opt = QNewton(model, loss_fn, "classical", fixed_model, lr=0.5, regularization=1.0, kind="exact",
+                  structure="full", prune_d=None)
+    rows = opt.step(x.double(), y)
+    got = torch.cat([p.detach().reshape(-1) for p in model.parameters()]).numpy()
+    assert np.allclose(got, expected, atol=1e-8) and rows[0].processor == "classical"
+    twin = make()
+    QNewton(twin, loss_fn, "classical", fixed_model, lr=0.5, regularization=1.0, kind="exact", structure="full",
+            prune_d=None).step(lambda: (x.double(), y))
+    assert torch.equal(torch.cat([p.detach().reshape(-1) for p in twin.parameters()]), torch.as_tensor(got))
+    default = QNewton(make(), loss_fn)                               # one line: hybrid, cached fit, defaults
+    assert default.policy.name == "hybrid" and default.settings == NewtonSettings()
+    for kwargs, match in ((dict(policy="fastest"), "unknown policy"), (dict(gate_tme=1e-9), "NewtonSettings fields"),
+                          (dict(settings=NewtonSettings(), lr=0.1), "not both")):
+        with pytest.raises(InvalidParameterError, match=match):
+            QNewton(make(), loss_fn, **kwargs)
+    with pytest.raises(InvalidParameterError, match="takes \\(inputs, targets\\) or a closure"):
+        default.step(x.double())
+
+
+def test_qnewton_steps_a_model_with_embedding_attention_and_layernorm(fixed_model):
+    from scheduler.qnewton import QNewton
+
+    class TinyAttention(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.emb, self.ln, self.out = torch.nn.Embedding(12, 6), torch.nn.LayerNorm(6), torch.nn.Linear(6, 12)
+            self.att = torch.nn.MultiheadAttention(6, 2, batch_first=True)
+
+        def forward(self, tokens):
+            h = self.emb(tokens)
+            return self.out(self.ln(h + self.att(h, h, h, need_weights=False)[0])).mean(1)
+    torch.manual_seed(0)
+    model, tokens, targets = TinyAttention(), torch.randint(0, 12, (16, 5)), torch.randint(0, 12, (16,))
+    opt = QNewton(model, torch.nn.functional.cross_entropy, "classical", fixed_model)
+    losses = [opt.step(tokens, targets)[0].loss for _ in range(4)]
+    assert len({r.block for r in opt.step(tokens, targets)}) >= 4          # per-layer blocks follow the modules
+    assert losses[-1] < losses[0]

@@ -69,6 +69,14 @@ def test_training_points_are_identical_with_one_or_two_workers(ray_local, tmp_pa
     assert len(full["per_step"]) == 3                              # Newton steps after one warm-up step
 
 
+def test_pruning_point_with_the_paper_codes_rowwise_strategy_trains():
+    (point,) = [p for p in PRESETS["pruning"].points(SweepOptions(steps=3, warmup=1, hidden=4, values=(4,)))
+                if p.params["newton"]["prune_strategy"] == "rowwise"]
+    res = train_point(point)
+    assert res["pruned_percent"] > 50 and 0 <= res["not_pd_percent"] <= 100
+    assert np.isfinite(res["final_loss"]) and len(res["per_step"]) == 2
+
+
 def test_sweep_cli(ray_local, tmp_path, capsys):
     out = tmp_path / "cli"
     assert main(["sweep", "crossover", "--values", "3", "--n", "32", "--out", str(out)]) == 0

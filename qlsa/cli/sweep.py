@@ -8,7 +8,7 @@ from qlsa.errors import InvalidParameterError
 
 from qlsa.cli import number as _number
 
-PRESET_NAMES = ("sparsity", "decisions", "regularization", "crossover")
+PRESET_NAMES = ("sparsity", "decisions", "regularization", "crossover", "pruning")
 
 
 def _numbers(text: str) -> tuple[float, ...]:
@@ -22,7 +22,7 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
                                    "settings), PRESET.csv and PRESET.png to --out. Re-running into the same --out "
                                    "skips the points already done.")
     p.add_argument("preset", choices=PRESET_NAMES, help="sparsity (2b), decisions (2c), regularization (2d), "
-                                                        "crossover (2f)")
+                                                        "crossover (2f), pruning (2g)")
     p.add_argument("--out", help="output directory (default ./qlsa-sweep-PRESET)")
     p.add_argument("--workers", type=int, default=None, help="points in flight at once (default: all cores)")
     p.add_argument("--address", help="join the Ray cluster at this address instead of starting a local one")
@@ -31,7 +31,7 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--hidden", type=int, default=16, help="hidden width of the MLP (default 16)")
     p.add_argument("--seeds", default="0", help="comma-separated seeds; every value runs once per seed")
     p.add_argument("--values", type=_numbers, default=None,
-                   help="comma-separated grid replacing the preset's: prune d (sparsity), δ (regularization), "
+                   help="comma-separated grid replacing the preset's: prune d (sparsity, pruning), δ (regularization), "
                         "odd row sparsity d (crossover)")
     p.add_argument("--gate-time", type=_number, default=5e-15, help="seconds per gate (default 5e-15)")
     p.add_argument("--n", type=int, default=1024, help="crossover: matrix size (default 1024)")
