@@ -46,6 +46,10 @@ class LedgerRow:
     loss: float
     kept_fraction: float = 1.0          # share of the block's non-zero entries that pruning kept
     prune_broke_pd: bool = False        # the pruned block was not positive definite before its repair
+    capture_seconds: float = 0.0        # measured: the step's curvature + gradient capture (the same in each row)
+    prune_seconds: float = 0.0          # measured: regularise + prune (+ PD repair) of this block
+    kappa_seconds: float = 0.0          # measured: κ of this block (and any damping for indefinite curvature)
+    estimate_seconds: float = 0.0       # measured: estimate + decision of this block
 
     def to_dict(self) -> dict:
         return jsonable(self)
@@ -139,20 +143,24 @@ class QNewton(torch.optim.Optimizer):
         else:
             inputs = closure
         s = self.settings
+        t_capture = time.perf_counter()
         with torch.enable_grad():
             blocks = capture(self.model, self.loss_fn, inputs, targets, s.structure, s.kind, s.chunk_size,
                              progress=False)
             g = flat_gradient(self.model, self.loss_fn, inputs, targets).detach().double().numpy()
             loss = float(self.loss_fn(self.model(inputs), targets).detach())
+        t_capture = time.perf_counter() - t_capture
         step = int(self.state["step"])
         update = np.zeros_like(g)
         rows = []
         for k, b in enumerate(blocks):
+            t0 = time.perf_counter()
             H = regularize(b.matrix.double().numpy(), s.regularization)
             damping, kept, broke = s.regularization, 1.0, False
             if s.prune_d is not None and s.prune_d < H.shape[0]:
                 pr = prune(H, d=s.prune_d, track_eigs=False, strategy=s.prune_strategy, seed=self.seed + step)
                 H, damping, kept, broke = pr.matrix, damping + pr.damping, pr.kept_fraction, pr.broke_pd
+            t1 = time.perf_counter()
             cond = condition_number(H, tol=0.05, exact_max_n=256)
             if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation
                 lam_min = extreme_eigenvalues(H)[0]
@@ -160,21 +168,23 @@ class QNewton(torch.optim.Optimizer):
                 H[np.diag_indices_from(H)] += extra
                 damping += extra
                 cond = condition_number(H, tol=0.05, exact_max_n=256)
+            t2 = time.perf_counter()
             e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
                          condition=cond, calibration=s.backend)
             decision = self.policy.decide(e)
             gb = g[b.offset: b.offset + b.size]
-            t0 = time.perf_counter()
+            t3 = time.perf_counter()
             if decision.processor == "quantum":
                 res = quantum_solve(H, gb, s.epsilon, np.random.default_rng([self.seed, step, k]))
             else:
                 res = classical_solve(H, gb)
-            measured = time.perf_counter() - t0
+            measured = time.perf_counter() - t3
             charged = decision.quantum_seconds if decision.processor == "quantum" else measured
             update[b.offset: b.offset + b.size] = res.x
             rows.append(LedgerRow(self.method, step, b.name, b.size, e.kappa, e.sparsity, e.alpha, e.query_count,
                                   decision.quantum_seconds, decision.classical_seconds, decision.processor,
-                                  measured, charged, damping, res.method, loss, kept, broke))
+                                  measured, charged, damping, res.method, loss, kept, broke, t_capture, t1 - t0,
+                                  t2 - t1, t3 - t2))
         self._apply(update)
         self.state["step"] = step + 1
         return rows

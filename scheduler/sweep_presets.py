@@ -91,7 +91,8 @@ def train_point(point: SweepPoint) -> dict:
     per_step = [{"step": k,
                  "quantum_s": sum(r.predicted_quantum_seconds for r in ledger if r.step == k),
                  "classical_s": sum(r.predicted_classical_seconds for r in ledger if r.step == k),
-                 "quantum_blocks": sum(r.processor == "quantum" for r in ledger if r.step == k)} for k in steps]
+                 "quantum_blocks": sum(r.processor == "quantum" for r in ledger if r.step == k),
+                 "kappa_max": max(r.kappa for r in ledger if r.step == k)} for k in steps]
     entries = sum(r.n * r.n for r in ledger)
     first_quantum = next((s["step"] for s in per_step if s["quantum_blocks"]), None)
     pruned = [r for r in ledger if r.kept_fraction < 1]
@@ -205,7 +206,13 @@ def _plot_decisions(records, ax):
             ax.axvline(r.result["first_quantum_step"], color="k", lw=0.8, ls=":")
     ax.set(xlabel="training step", ylabel="solver seconds per step (projected)",
            title="Fig. 2(c): per-step solver cost; dotted: first step routed to quantum")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left")
+    ax2 = ax.twinx()
+    for r in _ok(records):
+        st = r.result["per_step"]
+        if st and "kappa_max" in st[0]:
+            ax2.semilogy([s["step"] for s in st], [s["kappa_max"] for s in st], color="0.6", lw=0.8)
+    ax2.set_ylabel("largest κ of the step's blocks (measured, grey)", color="0.4")
 
 
 def _plot_regularization(records, ax):

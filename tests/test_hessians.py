@@ -233,6 +233,32 @@ def test_prune_by_p_and_bad_arguments():
         prune(np.triu(H), d=3)
 
 
+def _sequential_greedy(A, budget):
+    """The definition, one pair at a time: pairs by decreasing |a_ij| (ties row-major), kept while
+    both rows are under budget, the diagonal always kept."""
+    n = len(A)
+    keep = np.diag(np.diag(A) != 0)
+    count = keep.sum(1)
+    pairs = sorted(((-abs(A[i, j]), i, j) for i in range(n) for j in range(i + 1, n) if A[i, j] != 0))
+    for _, i, j in pairs:
+        if count[i] < budget[i] and count[j] < budget[j]:
+            keep[i, j] = keep[j, i] = True
+            count[i] += 1
+            count[j] += 1
+    return keep
+
+
+def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
+    from hessians.prune import _greedy_pairs
+    rng = np.random.default_rng(5)
+    for t in range(60):
+        n = int(rng.integers(2, 60))
+        A = rng.integers(-3, 4, (n, n)).astype(float) if t % 2 else rng.standard_normal((n, n))  # ties, zeros
+        A = (A + A.T) / 2
+        budget = rng.integers(1, max(2, n // 3) + 1, n)
+        assert np.array_equal(_greedy_pairs(A, budget, "magnitude", 0), _sequential_greedy(A, budget))
+
+
 def test_prune_strategies_against_their_definitions():
     H = _spd(30)
     d = 5
