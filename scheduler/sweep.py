@@ -71,6 +71,22 @@ def check_workers(workers: int | None) -> None:
         raise InvalidParameterError(f"workers must be ≥ 1, got {workers}")
 
 
+def check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fail fast (Ray itself retries for minutes) where ``host:port`` (or ``ray://host:port``)
+    does not accept a connection; ``auto`` is left to Ray."""
+    import socket
+    if address == "auto":
+        return
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise InvalidParameterError(f"--address {address!r} is not host:port (or ray://host:port, or auto)")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout).close()
+    except OSError as exc:
+        raise InvalidParameterError(f"cannot reach the Ray cluster at {address} ({exc}); start one with "
+                                    "`ray start --head` or leave out --address to run locally") from None
+
+
 def start_ray(address: str | None, workers: int | None) -> int:
     """Join ``address`` or start a local instance with ``workers`` CPUs; return the CPUs available."""
     try:
@@ -81,6 +97,7 @@ def start_ray(address: str | None, workers: int | None) -> int:
     if not ray.is_initialized():
         kwargs: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
         if address:
+            check_reachable(address)
             ray.init(address=address, **kwargs)
         else:
             ray.init(num_cpus=workers or os.cpu_count(), **kwargs)

@@ -85,7 +85,9 @@ def test_sweep_cli(ray_local, tmp_path, capsys):
     assert {p.name for p in out.iterdir()} >= {"crossover.json", "crossover.csv", "crossover.png", "points"}
     for argv, msg in ((["sweep", "crossover", "--values", "4"], "odd whole number"),
                       (["sweep", "crossover", "--workers", "0", "--out", str(out)], "workers must be ≥ 1"),
-                      (["sweep", "sparsity", "--seeds", "a"], "--seeds takes comma-separated whole numbers")):
+                      (["sweep", "sparsity", "--seeds", "a"], "--seeds takes comma-separated whole numbers"),
+                      (["sweep", "crossover", "--address", "127.0.0.1:1"], "cannot reach the Ray cluster"),
+                      (["sweep", "crossover", "--address", "nohost"], "is not host:port")):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and msg in err

@@ -42,7 +42,7 @@ def add_sweep(sub: argparse._SubParsersAction) -> None:
 def _run_sweep(args: argparse.Namespace) -> int:
     import json
 
-    from scheduler.sweep import check_workers, run_sweep
+    from scheduler.sweep import check_reachable, check_workers, run_sweep
     from scheduler.sweep_presets import PRESETS, SweepOptions, write_outputs
 
     from qlsa.report import check_output_path, table
@@ -52,6 +52,8 @@ def _run_sweep(args: argparse.Namespace) -> int:
     except ValueError:
         raise InvalidParameterError(f"--seeds takes comma-separated whole numbers, got {args.seeds!r}") from None
     check_workers(args.workers)
+    if args.address:
+        check_reachable(args.address)
     out = args.out or f"qlsa-sweep-{args.preset}"
     check_output_path(f"{out}/{args.preset}.json")
     options = SweepOptions(args.steps, args.warmup, args.hidden, seeds, args.values, args.gate_time, args.n)
