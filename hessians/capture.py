@@ -3,7 +3,11 @@
 - ``exact``: H = ∇²L(θ) by forward-over-reverse Hessian-vector products
   H·e_k = ∂/∂t ∇L(θ + t·e_k), vmapped over chunks of basis vectors (memory ∝ chunk size).
 - ``ggn``: G = Jᵀ·H_ℓ·J with J = ∂f/∂θ the output Jacobian and H_ℓ = ∂²L/∂f² (Schraudolph
-  2002), by the same chunked products J·e_k → H_ℓ·(J·e_k) → Jᵀ·(…). PSD for convex losses.
+  2002). PSD for convex losses. For a mean of per-sample losses of independent samples,
+  G = (1/B)·Σ_i J_iᵀ·H_i·J_i from the per-sample output Jacobians J_i (C × n, ``vmap(jacrev)``)
+  and per-sample output Hessians H_i (C × C), every block one GEMM of the stacked J_i against
+  the stacked H_i·J_i — the way BackPACK and curvlinops form it; with batch norm in training
+  mode (samples coupled) by the chunked products J·e_k → H_ℓ·(J·e_k) → Jᵀ·(…) instead.
 - ``fisher``: empirical Fisher F = (1/B)·Σ_i g_i g_iᵀ with g_i = ∇ℓ(f(x_i), y_i) the
   per-sample gradients (``vmap(grad)``), each flattened like the weight itself
   (row-major, as ``param.reshape(-1)``) for 2-D and 3-D inputs alike.
@@ -18,7 +22,7 @@ import os
 from dataclasses import dataclass
 
 import torch
-from torch.func import functional_call, grad, jvp, vjp, vmap
+from torch.func import functional_call, grad, hessian, jacrev, jvp, vjp, vmap
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from tqdm.auto import tqdm
 
@@ -100,6 +104,12 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
         raise InvalidParameterError(f"unknown curvature kind {kind!r}; choose one of {', '.join(KINDS)}")
     if chunk_size < 1:
         raise InvalidParameterError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    for name, m in model.named_modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training and m.track_running_stats:
+            raise InvalidParameterError(
+                f"module {name!r} ({type(m).__name__}) updates its running statistics in training mode, which "
+                "torch.func cannot trace; capture curvature with model.eval(), or build it with "
+                "track_running_stats=False")
     specs = block_specs(model, structure)
     params = {n: p.detach() for n, p in trainable_parameters(model).items()}
     dtype = next(iter(params.values())).dtype
@@ -113,6 +123,9 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
     if kind == "exact" and structure in ("full", "layer") and first_linear.applies(
             model, loss_fn, inputs, targets, list(params)):
         return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress)
+
+    if kind == "ggn" and not _couples_samples(model):
+        return _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress)
 
     blocks = []
     total_chunks = sum(math.ceil(s.size / chunk_size) for s in specs) if kind != "fisher" else len(specs)
@@ -200,6 +213,46 @@ def _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_si
         out[start:stop] = batched(eye[start:stop])
         bar.update(1)
     return (out + out.T) / 2  # symmetric up to round-off; average the two triangles
+
+
+def _couples_samples(model: torch.nn.Module) -> bool:
+    """Batch norm in training mode mixes the samples of a batch: per-sample Jacobians do not apply."""
+    return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training for m in model.modules())
+
+
+def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, max_bytes: int = 1 << 28):
+    """G_b = (1/B)·Σ_i J_i,bᵀ·H_i·J_i,b for every block b, over chunks of samples whose
+    Jacobians fit in ``max_bytes``; ℓ_i = loss_fn(f(x_i), y_i) on a batch of one (the mean loss
+    is (1/B)·Σ_i ℓ_i)."""
+    def f_single(p, x):
+        return functional_call(model, p, (x.unsqueeze(0),)).squeeze(0)
+
+    def loss_single(o, y):
+        return loss_fn(o.unsqueeze(0), y.unsqueeze(0))
+
+    B = inputs.shape[0]
+    dtype = next(iter(params.values())).dtype
+    n_out = f_single(params, inputs[0]).numel()
+    n_total = sum(p.numel() for p in params.values())
+    per = max(1, max_bytes // (2 * n_out * n_total * torch.empty((), dtype=dtype).element_size()))
+    mats = [torch.zeros((s.size, s.size), dtype=dtype) for s in specs]
+    starts = range(0, B, per)
+    bar = tqdm(total=len(starts), desc="ggn curvature", disable=None if progress and len(starts) >= 8 else True,
+               leave=False)
+    for start in starts:
+        x, y = inputs[start: start + per], targets[start: start + per]
+        b = x.shape[0]
+        jac = vmap(jacrev(f_single), in_dims=(None, 0))(params, x)
+        J = torch.cat([jac[n].reshape(b, n_out, -1) for n in params], dim=2)           # b × C × n
+        out = vmap(f_single, in_dims=(None, 0))(params, x)
+        H = vmap(hessian(loss_single))(out, y).reshape(b, n_out, n_out)
+        HJ = H @ J
+        for spec, mat in zip(specs, mats):
+            sl = slice(spec.offset, spec.offset + spec.size)
+            mat += J[:, :, sl].reshape(-1, spec.size).T @ HJ[:, :, sl].reshape(-1, spec.size)
+        bar.update(1)
+    bar.close()
+    return [HessianBlock(s.name, s.params, s.offset, (m + m.T) / (2 * B)) for s, m in zip(specs, mats)]
 
 
 def _fisher_block(model, loss_fn, params, spec, inputs, targets) -> torch.Tensor:

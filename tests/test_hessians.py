@@ -84,8 +84,8 @@ def test_exact_matches_autograd_hessian_in_every_structure(name, model, x, y):
     torch.testing.assert_close(g, torch.func.grad(f)(flat))
 
 
-@pytest.mark.parametrize("name,model,x,y", _cases())
-def test_ggn_matches_explicit_jacobian_product(name, model, x, y):
+def _explicit_ggn(model, x, y) -> torch.Tensor:
+    """Jᵀ·H_ℓ·J from the whole batch's output Jacobian and the loss Hessian in the outputs."""
     params = dict(model.named_parameters())
     names, shapes = list(params), [p.shape for p in params.values()]
     numels = [p.numel() for p in params.values()]
@@ -98,10 +98,32 @@ def test_ggn_matches_explicit_jacobian_product(name, model, x, y):
     J = torch.autograd.functional.jacobian(out, flat).reshape(-1, flat.numel())
     o = out(flat).detach()
     HL = torch.autograd.functional.hessian(lambda z: F.cross_entropy(z.reshape(o.shape), y), o.reshape(-1))
-    G = J.T @ HL @ J
+    return J.T @ HL @ J
+
+
+@pytest.mark.parametrize("name,model,x,y", _cases())
+def test_ggn_matches_explicit_jacobian_product(name, model, x, y):
+    G = _explicit_ggn(model, x, y)
     (blk,) = capture(model, F.cross_entropy, x, y, structure="full", kind="ggn", progress=False)
     torch.testing.assert_close(blk.matrix, G, rtol=1e-5, atol=1e-8)
     assert torch.linalg.eigvalsh(blk.matrix).min() > -1e-10  # PSD for the convex cross-entropy
+    for structure in ("layer", "param"):
+        for b in capture(model, F.cross_entropy, x, y, structure=structure, kind="ggn", progress=False):
+            sl = slice(b.offset, b.offset + b.size)
+            torch.testing.assert_close(b.matrix, G[sl, sl], rtol=1e-5, atol=1e-8)
+
+
+def test_ggn_of_a_model_whose_batch_norm_couples_samples():
+    """Batch norm in training mode: per-sample Jacobians would be wrong; the product path is used."""
+    torch.manual_seed(0)
+    x, y = torch.randn(8, 4, dtype=D), torch.randint(0, 3, (8,))
+    tracking = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.Linear(5, 3)).double()
+    with pytest.raises(InvalidParameterError, match="module '1' \\(BatchNorm1d\\) updates its running statistics"):
+        capture(tracking, F.cross_entropy, x, y, kind="ggn", progress=False)
+    model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5, track_running_stats=False), nn.Tanh(),
+                          nn.Linear(5, 3)).double()
+    (blk,) = capture(model, F.cross_entropy, x, y, structure="full", kind="ggn", progress=False)
+    torch.testing.assert_close(blk.matrix, _explicit_ggn(model, x, y), rtol=1e-5, atol=1e-8)
 
 
 def _per_sample_gradients(model, x, y) -> torch.Tensor:
