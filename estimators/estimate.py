@@ -7,8 +7,9 @@ f32 copy for the Lanczos passes) → the block-encoding spec of :mod:`qlsa.block
 counts and logical qubits ⌈log₂N⌉ + a + 4 (:mod:`qlsa.solve_counts`) → quantum seconds by
 :mod:`estimators.solve_time` (queries, state preparation, the solver's own gates, readout)
 → classical seconds, the fastest applicable machine-calibrated model (dense Cholesky/LU,
-sparse direct, CG: :mod:`estimators.classical_solvers`) → the faster processor; with ``fault_tolerant=True`` also the Clifford+T counts and the physical
-estimate of :mod:`estimators.fault_tolerant`.
+sparse direct, CG: :mod:`estimators.classical_solvers`) → the faster processor; with
+``fault_tolerant=True`` also the Clifford+T counts and the physical estimate of
+:mod:`estimators.fault_tolerant`.
 A non-Hermitian A is costed through its Hermitian dilation [[0, A], [Aᴴ, 0]]
 (dimension 2N: one more qubit, same κ and ‖A‖₂).
 """
@@ -110,8 +111,8 @@ def check_estimate_parameters(epsilon: float, gate_time: float, encoding: str = 
                               classical: str = "auto") -> str | None:
     """Raise :class:`InvalidParameterError` for ε ∉ (0, 1), gate time ≤ 0, unknown names, an error
     budget ∉ (ε, 1), an algorithm that is unknown or a bare scaling, a classical solver that is
-    unknown or not installed; return the qubit model of the
-    fault-tolerant estimate (None without it)."""
+    unknown or not installed; return the qubit model of the fault-tolerant estimate (None
+    without it)."""
     from .fault_tolerant import check_ft_options
     from .quantum_models import check_algorithm
     check_algorithm(algorithm)
