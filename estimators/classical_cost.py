@@ -58,6 +58,11 @@ class ClassicalCostModel:
     def to_dict(self) -> dict:
         return jsonable(self)
 
+    @staticmethod
+    def from_dict(data: dict) -> "ClassicalCostModel":
+        """The inverse of :meth:`to_dict` (JSON lists back to tuples)."""
+        return ClassicalCostModel(**{**data, "sizes": tuple(data["sizes"]), "seconds": tuple(data["seconds"])})
+
 
 def machine_id() -> str:
     """A label of this machine: host, CPU architecture, core count."""
@@ -129,8 +134,7 @@ def classical_cost_model(solver: str = "cholesky", refresh: bool = False) -> Cla
     check_choice(solver, SOLVERS, "classical solver")
 
     def build(data: dict) -> ClassicalCostModel:
-        data["sizes"], data["seconds"] = tuple(data["sizes"]), tuple(data["seconds"])
-        model = ClassicalCostModel(**data)
+        model = ClassicalCostModel.from_dict(data)
         if model.solver != solver:
             raise ValueError("another solver's model")
         return model

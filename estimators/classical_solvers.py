@@ -19,7 +19,6 @@ alone, and refused in one line, naming those that apply, where the matrix breaks
 
 from __future__ import annotations
 
-import importlib.util
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -29,6 +28,7 @@ from qlsa.checks import check_choice
 from qlsa.errors import InvalidParameterError
 
 from .classical_cost import ClassicalCostModel, classical_cost_model
+from .sparse_direct_cost import envelope_flops, installed, require_solver, sparse_direct_cost_model
 
 SOLVERS = ("cholesky", "lu", "superlu", "cholmod", "cg")
 NEEDS_HPD = frozenset({"cholesky", "cholmod", "cg"})
@@ -40,22 +40,23 @@ def check_classical_solver(name: str) -> str:
     """``auto`` or a known solver whose package is installed."""
     check_choice(name, ("auto",) + SOLVERS, "classical solver")
     if name == "cholmod":
-        from .sparse_direct_cost import require_solver
         require_solver(name)
     return name
 
 
 @dataclass
 class SolveFeatures:
-    """What the classical models read off the matrix, each computed once: F_env, matvec time."""
+    """What the classical models read off the matrix, each computed once: F_env, matvec time, and
+    each model's seconds (the κ-free ones are asked for before κ is known and again after). One
+    per estimate: the memo assumes that estimate's ε and dense model."""
 
     A: Any
     n: int
     nnz: int
+    costed: dict = field(default_factory=dict)
 
     @cached_property
     def envelope_flops(self) -> float:
-        from .sparse_direct_cost import envelope_flops
         return envelope_flops(self.A)
 
     @cached_property
@@ -77,11 +78,10 @@ class ClassicalCost:
 def refresh_models() -> None:
     """Refit and cache every installed solver's model on this machine (a few seconds)."""
     from .iterative_cost import cg_cost_model
-    from .sparse_direct_cost import sparse_direct_cost_model
     for solver in ("cholesky", "lu"):
         classical_cost_model(solver, refresh=True)
     sparse_direct_cost_model("superlu", refresh=True)
-    if importlib.util.find_spec("sksparse") is not None:
+    if installed("cholmod"):
         sparse_direct_cost_model("cholmod", refresh=True)
     cg_cost_model(refresh=True)
 
@@ -99,7 +99,6 @@ def _model_seconds(solver: str, x: SolveFeatures, kappa: float, epsilon: float,
             f"CG: {cg.iterations(kappa, epsilon)} iterations (⌈ln(2/ε)/ln((√κ+1)/(√κ−1))⌉) × (matvec "
             f"{x.matvec_seconds:.3g} s timed on A + {cg.vector_seconds(x.n):.3g} s vector work, fitted on "
             f"{cg.machine})")
-    from .sparse_direct_cost import sparse_direct_cost_model
     m = sparse_direct_cost_model(solver)
     return m.seconds_for(x.envelope_flops, x.nnz), (
         f"{solver}: c_f·F_env^b + c_n·nnz, F_env = {x.envelope_flops:.3g} (RCM envelope Cholesky flops), "
@@ -113,7 +112,7 @@ def applicable(x: SolveFeatures, hermitian: bool, definite: bool | None, kappa: 
     out = ["cholesky" if hpd else "lu"]
     if x.nnz <= SPARSE_DENSITY * x.n * x.n:
         out.append("superlu")
-        if hpd and importlib.util.find_spec("sksparse") is not None:
+        if hpd and installed("cholmod"):
             out.append("cholmod")
     if hpd and kappa is not None and math.isfinite(kappa):
         out.append("cg")
@@ -138,7 +137,10 @@ def classical_cost(x: SolveFeatures, hermitian: bool, definite: bool | None, kap
             raise InvalidParameterError(f"classical solver {solver} needs a nonsingular matrix (κ finite); "
                                         "this one is singular")
         names = (solver,) if (kappa is not None or solver not in NEEDS_KAPPA) else ()
-    costed = {s: _model_seconds(s, x, kappa if kappa is not None else math.nan, epsilon, dense) for s in names}
+    k = kappa if kappa is not None else math.nan
+    costed = {s: x.costed.get((s, k if s in NEEDS_KAPPA else None)) or _model_seconds(s, x, k, epsilon, dense)
+              for s in names}
+    x.costed.update({(s, k if s in NEEDS_KAPPA else None): v for s, v in costed.items()})
     if not costed:                               # a named κ-dependent solver before κ is known
         return ClassicalCost(solver, math.inf, "not yet known", {})
     best = min(costed, key=lambda s: costed[s][0])

@@ -73,10 +73,15 @@ def envelope_flops(A) -> float:
     return float(w @ w)
 
 
+def installed(solver: str) -> bool:
+    """Whether the package ``solver`` needs is importable."""
+    return importlib.util.find_spec(SOLVERS[solver]) is not None
+
+
 def require_solver(solver: str) -> None:
     """Refuse a solver whose package is not installed, with one line saying what to do."""
     check_choice(solver, SOLVERS, "sparse direct solver")
-    if importlib.util.find_spec(SOLVERS[solver]) is None:
+    if not installed(solver):
         raise EstimatorUnavailableError(
             f"classical solver {solver} needs the {SOLVERS[solver]} package, which is not installed "
             "(pip install scikit-sparse, which builds against SuiteSparse); use superlu, cg, cholesky or lu")
@@ -118,14 +123,17 @@ def fit_sparse_direct_cost(solver: str = "superlu", repeats: int = 2) -> SparseD
         feats.append((envelope_flops(A), A.nnz))
         secs.append(best)
     F, nnz = np.array(feats).T
-    t = np.array(secs)
+    c_f, b, c_n, worst = fit_power_law(F, nnz, np.array(secs))
+    return SparseDirectCostModel(solver, c_f, b, c_n, machine_id(),
+                                 datetime.now(timezone.utc).isoformat(timespec="seconds"), worst)
 
+
+def fit_power_law(F: np.ndarray, nnz: np.ndarray, t: np.ndarray) -> tuple[float, float, float, float]:
+    """c_f, b, c_n minimising Σ log²(T_model/t) (b ∈ [0.3, 1.5]) and the worst ratio left."""
     def residual(p):
         return np.log((np.exp(p[0]) * F ** p[1] + np.exp(p[2]) * nnz) / t)
     fit = least_squares(residual, [math.log(1e-9), 1.0, math.log(1e-7)], bounds=([-60, 0.3, -60], [0, 1.5, 0]))
-    return SparseDirectCostModel(solver, float(np.exp(fit.x[0])), float(fit.x[1]), float(np.exp(fit.x[2])),
-                                 machine_id(), datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                 float(np.exp(np.abs(fit.fun).max())))
+    return float(np.exp(fit.x[0])), float(fit.x[1]), float(np.exp(fit.x[2])), float(np.exp(np.abs(fit.fun).max()))
 
 
 def sparse_direct_cost_model(solver: str = "superlu", refresh: bool = False) -> SparseDirectCostModel:

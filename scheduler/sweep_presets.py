@@ -31,6 +31,7 @@ from typing import Callable
 
 import numpy as np
 
+from estimators.classical_cost import ClassicalCostModel
 from qlsa.errors import InvalidParameterError
 from qlsa.report import atomic_output, write_json
 
@@ -60,11 +61,6 @@ def _classical_dict() -> dict:
     return classical_cost_model("cholesky").to_dict()
 
 
-def _classical(d: dict):
-    from estimators.classical_cost import ClassicalCostModel
-    return ClassicalCostModel(**{**d, "sizes": tuple(d["sizes"]), "seconds": tuple(d["seconds"])})
-
-
 def _train_points(o: SweepOptions, field_name: str, grid: tuple, steps: int | None = None) -> list[SweepPoint]:
     classical = _classical_dict()
     values = o.values if o.values is not None else grid
@@ -84,7 +80,7 @@ def train_point(point: SweepPoint) -> dict:
     config = TrainConfig(methods=("qnewton",), steps=p["steps"], warmup=p["warmup"], hidden=p["hidden"],
                          seed=point.seed, target_accuracy=1.0, newton=replace(NewtonSettings(), **p["newton"]))
     with tempfile.TemporaryDirectory() as out:
-        trainer = Trainer(config, out, progress=False, classical_model=_classical(p["classical"]))
+        trainer = Trainer(config, out, progress=False, classical_model=ClassicalCostModel.from_dict(p["classical"]))
         (result,) = trainer.run()
         ledger = trainer.ledger
     steps = sorted({r.step for r in ledger})
@@ -140,7 +136,7 @@ def crossover_point(point: SweepPoint) -> dict:
 
     from estimators import estimate
     p = point.params
-    model = _classical(p["classical"])
+    model = ClassicalCostModel.from_dict(p["classical"])
 
     def seconds(kappa: float) -> tuple[float, float]:
         A, cond = _banded_spd(p["n"], p["d"], kappa)
