@@ -30,6 +30,7 @@ from qlsa.errors import InvalidParameterError, ResourceLimitError
 
 from . import first_linear
 from .blocks import BlockSpec, block_specs, trainable_parameters
+from .gram import Gram
 
 KINDS = ("exact", "ggn", "fisher")
 
@@ -127,16 +128,15 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
     if kind == "ggn" and not _couples_samples(model):
         return _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress)
 
+    if kind == "fisher":
+        return _fisher_blocks(model, loss_fn, params, specs, inputs, targets)
+
     blocks = []
-    total_chunks = sum(math.ceil(s.size / chunk_size) for s in specs) if kind != "fisher" else len(specs)
+    total_chunks = sum(math.ceil(s.size / chunk_size) for s in specs)
     bar = tqdm(total=total_chunks, desc=f"{kind} curvature", disable=None if progress and total_chunks >= 8 else True,
                leave=False)
     for spec in specs:
-        if kind == "fisher":
-            mat = _fisher_block(model, loss_fn, params, spec, inputs, targets)
-            bar.update(1)
-        else:
-            mat = _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar)
+        mat = _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar)
         blocks.append(HessianBlock(spec.name, spec.params, spec.offset, mat))
     bar.close()
     return blocks
@@ -153,7 +153,7 @@ def _capture_first_linear(model, loss_fn, params, specs, inputs, targets, struct
                disable=None if progress and n_rest_chunks >= 8 else True, leave=False)
     dtype = next(iter(params.values())).dtype
     n = first_size + rest.size if structure == "full" else first_size
-    H = torch.empty((n, n), dtype=dtype)
+    H = torch.empty((n, n), dtype=dtype, device=inputs.device)
     first_linear.fill_first_layer(H, model, loss_fn, params, inputs, targets)
     bar.update(1)
     rest_block = _product_block(model, loss_fn, params, rest, inputs, targets, "exact", chunk_size, bar)
@@ -205,9 +205,9 @@ def _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_si
             return vjp_fn(hjv)[0]
 
     n = spec.size
-    out = torch.empty((n, n), dtype=flat0.dtype)
+    out = torch.empty((n, n), dtype=flat0.dtype, device=flat0.device)
     batched = vmap(column)
-    eye = torch.eye(n, dtype=flat0.dtype)
+    eye = torch.eye(n, dtype=flat0.dtype, device=flat0.device)
     for start in range(0, n, chunk_size):
         stop = min(start + chunk_size, n)
         out[start:stop] = batched(eye[start:stop])
@@ -223,7 +223,10 @@ def _couples_samples(model: torch.nn.Module) -> bool:
 def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, max_bytes: int = 1 << 28):
     """G_b = (1/B)·Σ_i J_i,bᵀ·H_i·J_i,b for every block b, over chunks of samples whose
     Jacobians fit in ``max_bytes``; ℓ_i = loss_fn(f(x_i), y_i) on a batch of one (the mean loss
-    is (1/B)·Σ_i ℓ_i)."""
+    is (1/B)·Σ_i ℓ_i). With H_i = V·diag(λ)·Vᵀ, G = (1/B)·(S₊ᵀS₊ − S₋ᵀS₋), S_± = the rows
+    √|λ_k|·v_kᵀ·J_i of the positive / negative λ_k: one ``syrk`` each (:mod:`hessians.gram`).
+    Negative λ within 10·C·ε_mach·max|λ| of zero are eigensolver round-off (a convex loss
+    has none) and carry no term."""
     def f_single(p, x):
         return functional_call(model, p, (x.unsqueeze(0),)).squeeze(0)
 
@@ -235,7 +238,7 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, ma
     n_out = f_single(params, inputs[0]).numel()
     n_total = sum(p.numel() for p in params.values())
     per = max(1, max_bytes // (2 * n_out * n_total * torch.empty((), dtype=dtype).element_size()))
-    mats = [torch.zeros((s.size, s.size), dtype=dtype) for s in specs]
+    grams = [Gram(s.size, dtype, inputs.device) for s in specs]
     starts = range(0, B, per)
     bar = tqdm(total=len(starts), desc="ggn curvature", disable=None if progress and len(starts) >= 8 else True,
                leave=False)
@@ -244,22 +247,34 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, ma
         b = x.shape[0]
         jac = vmap(jacrev(f_single), in_dims=(None, 0))(params, x)
         J = torch.cat([jac[n].reshape(b, n_out, -1) for n in params], dim=2)           # b × C × n
+        del jac
         out = vmap(f_single, in_dims=(None, 0))(params, x)
-        H = vmap(hessian(loss_single))(out, y).reshape(b, n_out, n_out)
-        HJ = H @ J
-        for spec, mat in zip(specs, mats):
-            sl = slice(spec.offset, spec.offset + spec.size)
-            mat += J[:, :, sl].reshape(-1, spec.size).T @ HJ[:, :, sl].reshape(-1, spec.size)
+        lam, V = torch.linalg.eigh(vmap(hessian(loss_single))(out, y).reshape(b, n_out, n_out))
+        tol = 10 * n_out * torch.finfo(dtype).eps * lam.abs().amax(dim=1, keepdim=True)
+        W = V.mT @ J                                                                    # rows v_kᵀ·J_i
+        for sign, rows in ((1.0, lam > 0), (-1.0, lam < -tol)):
+            if not rows.any():
+                continue
+            S = (lam.abs().sqrt().unsqueeze(2) * W)[rows]                               # (terms) × n
+            for spec, gram in zip(specs, grams):
+                gram.add(S[:, spec.offset: spec.offset + spec.size], sign / B)
         bar.update(1)
     bar.close()
-    return [HessianBlock(s.name, s.params, s.offset, (m + m.T) / (2 * B)) for s, m in zip(specs, mats)]
+    return [HessianBlock(s.name, s.params, s.offset, g.matrix()) for s, g in zip(specs, grams)]
 
 
-def _fisher_block(model, loss_fn, params, spec, inputs, targets) -> torch.Tensor:
-    flat0, unflatten = _split(spec, params)
+def _fisher_blocks(model, loss_fn, params, specs, inputs, targets) -> list[HessianBlock]:
+    """F_b = (1/B)·G_bᵀG_b from the per-sample gradients G (B × n, one ``vmap(grad)`` for all
+    blocks), one ``syrk`` per block."""
+    def sample_loss(p, x, y):
+        return loss_fn(functional_call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
 
-    def sample_loss(flat, x, y):
-        return loss_fn(functional_call(model, unflatten(flat), (x.unsqueeze(0),)), y.unsqueeze(0))
-
-    per_sample = vmap(grad(sample_loss), in_dims=(None, 0, 0))(flat0, inputs, targets)  # B × n
-    return per_sample.T @ per_sample / inputs.shape[0]
+    B = inputs.shape[0]
+    g = vmap(grad(sample_loss), in_dims=(None, 0, 0))(params, inputs, targets)
+    G = torch.cat([g[n].reshape(B, -1) for n in params], dim=1)                        # B × n
+    out = []
+    for spec in specs:
+        gram = Gram(spec.size, G.dtype, G.device)
+        gram.add(G[:, spec.offset: spec.offset + spec.size], 1.0 / B)
+        out.append(HessianBlock(spec.name, spec.params, spec.offset, gram.matrix()))
+    return out

@@ -7,6 +7,7 @@ from torch import nn
 
 from hessians import block_specs, capture, flat_gradient, p_sparsity, plot_p_sparsity, prune, regularize, row_sparsity
 from qlsa.errors import InvalidParameterError, ResourceLimitError
+from hessians.gram import Gram
 
 D = torch.float64
 F = nn.functional
@@ -84,7 +85,7 @@ def test_exact_matches_autograd_hessian_in_every_structure(name, model, x, y):
     torch.testing.assert_close(g, torch.func.grad(f)(flat))
 
 
-def _explicit_ggn(model, x, y) -> torch.Tensor:
+def _explicit_ggn(model, x, y, loss_fn=F.cross_entropy) -> torch.Tensor:
     """Jᵀ·H_ℓ·J from the whole batch's output Jacobian and the loss Hessian in the outputs."""
     params = dict(model.named_parameters())
     names, shapes = list(params), [p.shape for p in params.values()]
@@ -97,7 +98,7 @@ def _explicit_ggn(model, x, y) -> torch.Tensor:
 
     J = torch.autograd.functional.jacobian(out, flat).reshape(-1, flat.numel())
     o = out(flat).detach()
-    HL = torch.autograd.functional.hessian(lambda z: F.cross_entropy(z.reshape(o.shape), y), o.reshape(-1))
+    HL = torch.autograd.functional.hessian(lambda z: loss_fn(z.reshape(o.shape), y), o.reshape(-1))
     return J.T @ HL @ J
 
 
@@ -111,6 +112,36 @@ def test_ggn_matches_explicit_jacobian_product(name, model, x, y):
         for b in capture(model, F.cross_entropy, x, y, structure=structure, kind="ggn", progress=False):
             sl = slice(b.offset, b.offset + b.size)
             torch.testing.assert_close(b.matrix, G[sl, sl], rtol=1e-5, atol=1e-8)
+
+
+def test_ggn_with_indefinite_loss_curvature_matches_explicit_product():
+    """ℓ = Σ_c cos(f_c − y_c): H_ℓ = −diag(cos(f − y)) has both signs, so G = S₊ᵀS₊ − S₋ᵀS₋."""
+    torch.manual_seed(1)
+    model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3)).double()
+    x, y = torch.randn(9, 4, dtype=D), 3 * torch.randn(9, 3, dtype=D)
+    def loss(o, t):
+        return torch.cos(o - t).sum(1).mean()
+    G = _explicit_ggn(model, x, y, loss)
+    assert torch.linalg.eigvalsh(G).min() < -1e-3 < 1e-3 < torch.linalg.eigvalsh(G).max()
+    for structure in ("full", "layer"):
+        for b in capture(model, loss, x, y, structure=structure, kind="ggn", progress=False):
+            sl = slice(b.offset, b.offset + b.size)
+            torch.testing.assert_close(b.matrix, G[sl, sl], rtol=1e-5, atol=1e-8)
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_gram_accumulator_against_numpy(dtype):
+    """Σ α·SᵀS by syrk (one triangle, mirrored in 1024-tiles) equals the dense products."""
+    rng = np.random.default_rng(0)
+    n = 2100                                       # three tiles: diagonal, off-diagonal and ragged ones
+    terms = [(rng.standard_normal((m, n)), a) for m, a in ((40, 0.5), (7, -0.25), (1, 2.0))]
+    g = Gram(n, dtype)
+    for S, a in terms:
+        g.add(torch.as_tensor(S, dtype=dtype), a)
+    C = g.matrix()
+    ref = sum(a * S.T @ S for S, a in terms)
+    assert C.dtype == dtype and C.is_contiguous() and torch.equal(C, C.T)
+    np.testing.assert_allclose(C.double().numpy(), ref, rtol=0, atol=1e-10 if dtype == torch.float64 else 1e-3)
 
 
 def test_ggn_of_a_model_whose_batch_norm_couples_samples():
