@@ -88,35 +88,53 @@ def _accept_safe(I: np.ndarray, J: np.ndarray, cap: np.ndarray, keep: np.ndarray
 def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -> np.ndarray:
     """Keep the diagonal, then pairs (i, j)/(j, i) in decreasing |a_ij| (ties in row-major order)
     or a seeded random order, each while both rows are under budget — vectorised, no loop over
-    entries: the largest pairs are selected by partition (about 4·Σd of them, growing ×4 only if
-    rows stay open) and passed to :func:`_accept_safe` in chunks of 4n."""
+    entries. In rounds: the ``take`` smallest keys among the open pairs after the last round
+    (about 4·Σd at first, ×4 per round while rows stay open; every pair tied with the take-th
+    is included, so each round is a prefix of the order) are found by streaming A in row blocks,
+    sorted, and passed to :func:`_accept_safe` in chunks of 4n. Memory: one row block and the
+    candidates, never the n²/2 pairs (the ``random`` order holds its n × n key matrix)."""
     n = A.shape[0]
     keep = np.zeros((n, n), dtype=bool)
     diag_nz = np.diag(A) != 0
     keep[np.arange(n), np.arange(n)] = diag_nz
     cap = budget.astype(np.int64) - diag_nz
-    iu, ju = np.triu_indices(n, k=1)
-    mag = np.abs(A[iu, ju])
-    nz = mag > 0
-    iu, ju, mag = iu[nz], ju[nz], mag[nz]
     if order_by == "magnitude":
-        key = -mag
+        def keys(r0, r1):
+            return -np.abs(A[r0:r1, r0 + 1:])
     else:
-        key = np.empty(mag.size)
-        key[np.random.default_rng(seed).permutation(mag.size)] = np.arange(mag.size)
-    pos = np.arange(key.size)                                     # row-major position: the tie-break
-    take = 4 * int(np.maximum(cap, 0).sum()) + n
-    while key.size and np.count_nonzero(cap > 0) > 1:
-        if take < key.size:                                       # every pair with key ≤ the take-th smallest
-            head = key <= np.partition(key, take - 1)[take - 1]
-        else:
-            head = np.ones(key.size, dtype=bool)
-        idx = np.flatnonzero(head)
-        idx = idx[np.lexsort((pos[idx], key[idx]))]
-        for s in range(0, idx.size, 4 * n):
-            _accept_safe(iu[idx[s: s + 4 * n]], ju[idx[s: s + 4 * n]], cap, keep)
-        rest = ~head & (cap[iu] > 0) & (cap[ju] > 0)
-        iu, ju, key, pos = iu[rest], ju[rest], key[rest], pos[rest]
+        iu, ju = np.triu_indices(n, k=1)
+        nz = A[iu, ju] != 0
+        R = np.full((n, n), np.inf)
+        R[iu[nz], ju[nz]] = np.random.default_rng(seed).permutation(int(nz.sum()))
+        del iu, ju, nz
+
+        def keys(r0, r1):
+            return R[r0:r1, r0 + 1:]
+    rows = max(1, (1 << 22) // max(n, 1))
+    take, floor = 4 * int(np.maximum(cap, 0).sum()) + n, -np.inf
+    while np.count_nonzero(cap > 0) > 1:
+        K, I, J = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        for r0 in range(0, n, rows):
+            r1 = min(r0 + rows, n)
+            if not (cap[r0:r1] > 0).any():
+                continue
+            k = keys(r0, r1)
+            ok = (k > floor) & (A[r0:r1, r0 + 1:] != 0) & (cap[r0:r1, None] > 0) & (cap[None, r0 + 1:] > 0)
+            ok &= np.arange(r0 + 1, n)[None, :] > np.arange(r0, r1)[:, None]          # strictly upper
+            bi, bj = np.nonzero(ok)
+            K, I, J = np.concatenate([K, k[bi, bj]]), np.concatenate([I, bi + r0]), np.concatenate([J, bj + r0 + 1])
+            if K.size > 2 * take:                                 # keep the take smallest (and their ties)
+                sel = K <= np.partition(K, take - 1)[take - 1]
+                K, I, J = K[sel], I[sel], J[sel]
+        if not K.size:
+            break
+        if K.size > take:
+            sel = K <= np.partition(K, take - 1)[take - 1]
+            K, I, J = K[sel], I[sel], J[sel]
+        o = np.lexsort((I * n + J, K))                            # by key, ties in row-major order
+        I, J, floor = I[o], J[o], K.max()
+        for s in range(0, I.size, 4 * n):
+            _accept_safe(I[s: s + 4 * n], J[s: s + 4 * n], cap, keep)
         take *= 4
     return keep
 
