@@ -158,3 +158,131 @@ def prune_vectorised() -> list[BenchRow]:
         rows.append(BenchRow(f"n={n}, d={d}", t_vec, "sequential loop", t_loop,
                              {"identical": bool(np.array_equal(k_vec, k_loop))}))
     return rows
+
+
+def _anchor_models():
+    """The issue's three shapes, float64: MLP 784-16-10 (batch 256), a small CNN on 8×8 digits
+    (batch 256), a one-block transformer on token sequences (batch 64, 2,458 parameters)."""
+    import torch
+    from torch import nn
+
+    class TinyTransformer(nn.Module):
+        def __init__(self, vocab=32, dim=16, classes=10):
+            super().__init__()
+            self.emb = nn.Embedding(vocab, dim)
+            self.attn = nn.MultiheadAttention(dim, 2, batch_first=True)
+            self.norm = nn.LayerNorm(dim)
+            self.mlp = nn.Sequential(nn.Linear(dim, 2 * dim), nn.GELU(), nn.Linear(2 * dim, dim))
+            self.out = nn.Linear(dim, classes)
+
+        def forward(self, tokens):
+            h = self.emb(tokens)
+            h = self.norm(h + self.attn(h, h, h, need_weights=False)[0])
+            return self.out((h + self.mlp(h)).mean(1))
+
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(1)
+    cnn = nn.Sequential(nn.Conv2d(1, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(),
+                        nn.Flatten(), nn.Linear(8 * 64, 10))
+    x, y = _batch(784)
+    return [
+        ("MLP 784-16-10", _mlp().double(), x.double(), y),
+        ("CNN 8×8", cnn.double(), torch.rand(256, 1, 8, 8, generator=g, dtype=torch.float64), torch.randint(0, 10, (256,), generator=g)),
+        ("transformer block", TinyTransformer().double(), torch.randint(0, 32, (64, 12), generator=g),
+         torch.randint(0, 10, (64,), generator=g)),
+    ]
+
+
+def _groups(model, structure):
+    """Parameter indices per block, as ``hessians.block_specs(model, structure)``."""
+    names = [n for n, _ in model.named_parameters()]
+    if structure == "full":
+        return [list(range(len(names)))]
+    groups: dict[str, list[int]] = {}
+    for k, n in enumerate(names):
+        groups.setdefault(n.rpartition(".")[0] or n, []).append(k)
+    return list(groups.values())
+
+
+def _backpack(kind, model, x, y, structure):
+    """BackPACK's dense blocks: GGN = SᵀS from ``SqrtGGNExact`` (S = √H_ℓ·J stacked over samples
+    and outputs), empirical Fisher = GᵀG/B from ``BatchGrad``."""
+    import copy
+
+    import torch
+    from backpack import backpack, extend
+    from backpack.extensions import BatchGrad, SqrtGGNExact
+    m, lf = extend(copy.deepcopy(model)), extend(torch.nn.CrossEntropyLoss())
+    B = x.shape[0]
+
+    def run():
+        loss = lf(m(x), y)
+        with backpack(SqrtGGNExact() if kind == "ggn" else BatchGrad()):
+            loss.backward()
+        if kind == "ggn":
+            factors = [p.sqrt_ggn_exact.reshape(-1, p.numel()) for p in m.parameters()]
+        else:
+            factors = [p.grad_batch.reshape(B, -1) * B ** 0.5 for p in m.parameters()]   # √B·(∇ℓ_i/B)
+        mats = []
+        for g in _groups(m, structure):
+            S = torch.cat([factors[k] for k in g], 1)
+            mats.append(S.T @ S)
+        m.zero_grad()
+        return mats
+    return run
+
+
+def _curvlinops(kind, model, x, y, structure, chunk=512):
+    """curvlinops' dense blocks: its linear operator applied to the identity, ``chunk`` columns at a time."""
+    import torch
+    from curvlinops import EFLinearOperator, GGNLinearOperator, HessianLinearOperator
+    op_cls = {"ggn": GGNLinearOperator, "fisher": EFLinearOperator, "exact": HessianLinearOperator}[kind]
+    params = list(model.parameters())
+    groups = [[params[k] for k in g] for g in _groups(model, structure)]
+
+    def run():
+        mats = []
+        for g in groups:
+            op = op_cls(model, torch.nn.CrossEntropyLoss(), g, [(x, y)], check_deterministic=False)
+            n = sum(p.numel() for p in g)
+            eye = torch.eye(n, dtype=x.dtype if x.is_floating_point() else torch.float64)
+            mats.append(torch.cat([op @ eye[:, s: s + chunk] for s in range(0, n, chunk)], 1))
+        return mats
+    return run
+
+
+@benchmark("curvature_vs_anchors")
+def curvature_vs_anchors() -> list[BenchRow]:
+    """``hessians.capture`` against BackPACK (GGN, empirical Fisher) and curvlinops (GGN, Fisher,
+    Hessian) on the same float64 models and batches, best of 2 each, in one process; the
+    blocks agree to ``max_rel_diff``. Anchors are optional: ``pip install qlsa[bench]``."""
+    import importlib.util
+
+    import torch.nn.functional as F
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    from hessians import capture
+
+    from .runner import best_of
+    have = {a: importlib.util.find_spec(m) is not None for a, m in (("BackPACK", "backpack"),
+                                                                    ("curvlinops", "curvlinops"))}
+    cases = [("ggn", "full"), ("ggn", "layer"), ("fisher", "full"), ("fisher", "layer"), ("exact", "layer")]
+    rows = []
+    for label, model, x, y in _anchor_models():
+        for kind, structure in cases:
+            t_ours, ours = best_of(lambda: capture(model, F.cross_entropy, x, y, structure=structure, kind=kind,
+                                                   progress=False), 2)
+            anchors = []
+            if have["BackPACK"] and kind != "exact" and label != "transformer block":   # no attention in BackPACK
+                anchors.append(("BackPACK", _backpack(kind, model, x, y, structure)))
+            if have["curvlinops"]:
+                anchors.append(("curvlinops", _curvlinops(kind, model, x, y, structure)))
+            for name, fn in anchors:
+                with sdpa_kernel(SDPBackend.MATH):    # as capture does: CPU's fused attention has no forward AD
+                    t_a, theirs = best_of(fn, 2)
+                diff = max(float((a.matrix - b).abs().max() / b.abs().max()) for a, b in zip(ours, theirs))
+                rows.append(BenchRow(f"{label}: {kind}, {structure}", t_ours, name, t_a,
+                                     {"max_rel_diff": diff, "blocks": len(ours),
+                                      "largest_block": max(b.size for b in ours)}))
+                print(f"{rows[-1].case}: {t_ours:.3g} s, {name} {t_a:.3g} s", flush=True)
+    return rows
