@@ -45,7 +45,7 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
     rest = model[1:]
     W = params["0.weight"]
     has_bias = "0.bias" in params
-    b = params["0.bias"] if has_bias else torch.zeros(W.shape[0], dtype=W.dtype)
+    b = params["0.bias"] if has_bias else torch.zeros(W.shape[0], dtype=W.dtype, device=W.device)
     rest_params = {n: p for n, p in params.items() if not n.startswith("0.")}
     X = inputs
     B, K = X.shape
@@ -58,9 +58,9 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
     g = grad(sample_loss, argnums=(0, 1))
 
     def second(e, h, y):
-        return jvp(lambda s: g(s, rest_params, h, y), (torch.zeros(m, dtype=W.dtype),), (e,))[1]
+        return jvp(lambda s: g(s, rest_params, h, y), (torch.zeros(m, dtype=W.dtype, device=W.device),), (e,))[1]
 
-    eye = torch.eye(m, dtype=W.dtype)
+    eye = torch.eye(m, dtype=W.dtype, device=W.device)
     D, d_rest = vmap(vmap(second, in_dims=(0, None, None)), in_dims=(None, 0, 0))(eye, h0, targets)
     D = (D + D.transpose(1, 2)) / (2 * B)                        # D[i, r, s] = ∂²ℓᵢ/∂h_r∂h_s / B
     nw = m * K
@@ -77,7 +77,7 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
     first = nw + m * has_bias
     if H.shape[0] > first:
         rest_flat = torch.cat([d_rest[n].reshape(B, m, -1) for n in rest_params], dim=2) / B   # [i, r, p]
-        cross = torch.empty((rest_flat.shape[2], first), dtype=H.dtype)
+        cross = torch.empty((rest_flat.shape[2], first), dtype=H.dtype, device=H.device)
         cross[:, :nw] = torch.einsum("irp,ik->prk", rest_flat, X).reshape(-1, nw)
         if has_bias:
             cross[:, nw:] = rest_flat.sum(0).T

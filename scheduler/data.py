@@ -1,9 +1,17 @@
 """Datasets for the trainer: scikit-learn's embedded handwritten digits (offline), or MNIST
-from IDX files / an ``mnist.npz`` that the user provides. Pixels are scaled to [0, 1]."""
+from IDX files / an ``mnist.npz`` that the user provides (pixels scaled to [0, 1]); for the
+GPT, character-level text: ``text`` is built from the docstrings of the running Python's
+standard library (no download; its SHA-256 and the Python version identify it), ``wikitext``
+reads the WikiText files a user has (``wiki.train.tokens`` / ``wiki.test.tokens``, or ``.raw``)."""
 
 from __future__ import annotations
 
 import gzip
+import hashlib
+import importlib
+import inspect
+import platform
+import warnings
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,7 +21,16 @@ import torch
 
 from qlsa.errors import InvalidParameterError, MatrixFileError
 
-DATASETS = ("digits", "mnist")
+DATASETS = ("digits", "mnist", "text", "wikitext")
+TEXT_DATASETS = ("text", "wikitext")
+CONTEXT = 16                       # characters per GPT training sequence
+# the alphabet: lower case, digits, space, newline and common punctuation (upper case is lowered,
+# every other character dropped)
+ALPHABET = "\n abcdefghijklmnopqrstuvwxyz0123456789.,;:'\"()-_=[]*/"
+_STDLIB_MODULES = ("argparse", "collections", "contextlib", "csv", "dataclasses", "datetime", "decimal",
+                   "difflib", "email.message", "fractions", "functools", "heapq", "inspect", "io", "itertools",
+                   "json", "logging", "math", "os", "pathlib", "pickle", "random", "re", "shutil", "statistics",
+                   "string", "subprocess", "tarfile", "textwrap", "threading", "typing", "unittest", "zipfile")
 _IDX = {"x_train": "train-images-idx3-ubyte", "y_train": "train-labels-idx1-ubyte",
         "x_test": "t10k-images-idx3-ubyte", "y_test": "t10k-labels-idx1-ubyte"}
 
@@ -25,6 +42,8 @@ class Dataset:
     y_train: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
+    vocab: str | None = None          # text: the alphabet, token k is vocab[k]
+    source: str | None = None         # text: where the corpus came from and its SHA-256
 
     @property
     def num_features(self) -> int:
@@ -32,6 +51,8 @@ class Dataset:
 
     @property
     def num_classes(self) -> int:
+        if self.vocab is not None:
+            return len(self.vocab)
         return int(max(self.y_train.max(), self.y_test.max())) + 1
 
 
@@ -49,7 +70,72 @@ def load_dataset(name: str = "digits", data_dir: str | Path | None = None, seed:
         if data_dir is None:
             raise InvalidParameterError("--dataset mnist needs --data-dir with the IDX files or mnist.npz")
         return _load_mnist(Path(data_dir))
+    if name == "text":
+        text = stdlib_corpus()
+        cut = int(0.9 * len(text))
+        digest = hashlib.sha256(text.encode()).hexdigest()[:12]
+        return _sequences("text", text[:cut], text[cut:],
+                          f"docstrings of {len(_STDLIB_MODULES)} standard-library modules, Python "
+                          f"{platform.python_version()}, {len(text):,} characters, sha256 {digest}…")
+    if name == "wikitext":
+        if data_dir is None:
+            raise InvalidParameterError("--dataset wikitext needs --data-dir with wiki.train.tokens and wiki.test.tokens")
+        return _load_wikitext(Path(data_dir))
     raise InvalidParameterError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def stdlib_corpus() -> str:
+    """The module docstrings and public functions' and classes' docstrings of a fixed list of
+    standard-library modules, in name order, lowered and restricted to :data:`ALPHABET`."""
+    parts = []
+    for mod_name in _STDLIB_MODULES:
+        mod = importlib.import_module(mod_name)
+        parts.append(inspect.getdoc(mod) or "")
+        for attr in sorted(a for a in vars(mod) if not a.startswith("_")):
+            with warnings.catch_warnings():                   # typing.io & co. warn on access
+                warnings.simplefilter("ignore", DeprecationWarning)
+                obj = getattr(mod, attr)
+            if (inspect.isfunction(obj) or inspect.isclass(obj)) and getattr(obj, "__module__", None) == mod.__name__:
+                parts.append(inspect.getdoc(obj) or "")
+    return _normalise("\n\n".join(p for p in parts if p))
+
+
+def _normalise(text: str) -> str:
+    keep = set(ALPHABET)
+    return "".join(ch for ch in text.lower() if ch in keep)
+
+
+def _sequences(name: str, train: str, test: str, source: str) -> Dataset:
+    """Non-overlapping windows of :data:`CONTEXT` characters; targets are the inputs shifted by one."""
+    index = {ch: k for k, ch in enumerate(ALPHABET)}
+
+    def windows(text: str) -> tuple[torch.Tensor, torch.Tensor]:
+        ids = torch.tensor([index[ch] for ch in text], dtype=torch.int64)
+        n = (len(ids) - 1) // CONTEXT
+        if n < 1:
+            raise MatrixFileError(f"{name}: {len(ids)} characters is too short for one {CONTEXT}-character sequence")
+        return ids[: n * CONTEXT].view(n, CONTEXT), ids[1: n * CONTEXT + 1].view(n, CONTEXT)
+
+    (xtr, ytr), (xte, yte) = windows(train), windows(test)
+    return Dataset(name, xtr, ytr, xte, yte, ALPHABET, source)
+
+
+def _load_wikitext(d: Path) -> Dataset:
+    if not d.is_dir():
+        raise InvalidParameterError(f"data directory {d} does not exist")
+    texts = {}
+    for split in ("train", "test"):
+        path = next((d / f"wiki.{split}.{ext}" for ext in ("tokens", "raw") if (d / f"wiki.{split}.{ext}").is_file()),
+                    None)
+        if path is None:
+            raise InvalidParameterError(f"{d} has no wiki.{split}.tokens (nor .raw); give the WikiText-2 or -103 "
+                                        "directory")
+        try:
+            texts[split] = _normalise(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError as exc:
+            raise MatrixFileError(f"{path}: not UTF-8 text ({exc.reason}); give the WikiText files as "
+                                  "distributed") from None
+    return _sequences("wikitext", texts["train"], texts["test"], f"WikiText from {d}")
 
 
 def _tensors(name, xtr, ytr, xte, yte) -> Dataset:

@@ -147,7 +147,7 @@ class QNewton(torch.optim.Optimizer):
         with torch.enable_grad():
             blocks = capture(self.model, self.loss_fn, inputs, targets, s.structure, s.kind, s.chunk_size,
                              progress=False)
-            g = flat_gradient(self.model, self.loss_fn, inputs, targets).detach().double().numpy()
+            g = flat_gradient(self.model, self.loss_fn, inputs, targets).detach().double().cpu().numpy()
             loss = float(self.loss_fn(self.model(inputs), targets).detach())
         t_capture = time.perf_counter() - t_capture
         step = int(self.state["step"])
@@ -155,7 +155,7 @@ class QNewton(torch.optim.Optimizer):
         rows = []
         for k, b in enumerate(blocks):
             t0 = time.perf_counter()
-            H = regularize(b.matrix.double().numpy(), s.regularization)
+            H = regularize(b.matrix.double().cpu().numpy(), s.regularization)
             damping, kept, broke = s.regularization, 1.0, False
             if s.prune_d is not None and s.prune_d < H.shape[0]:
                 pr = prune(H, d=s.prune_d, track_eigs=False, strategy=s.prune_strategy, seed=self.seed + step)
@@ -194,5 +194,5 @@ class QNewton(torch.optim.Optimizer):
         off = 0
         for p in self.param_groups[0]["params"]:
             n = p.numel()
-            p.sub_(lr * torch.as_tensor(update[off: off + n], dtype=p.dtype).reshape(p.shape))
+            p.sub_(lr * torch.as_tensor(update[off: off + n], dtype=p.dtype, device=p.device).reshape(p.shape))
             off += n

@@ -1,4 +1,4 @@
-"""End-to-end training of an MLP with SGD, Adam and Newton (classical-only, quantum-only,
+"""End-to-end training of a model (:mod:`scheduler.models`: the paper's MLP, a CNN, a tiny GPT) with SGD, Adam and Newton (classical-only, quantum-only,
 Q-Newton hybrid), with a ledger, checkpoints after every step, and a Table-1-like report.
 
 Times (:class:`MethodResult`): each step's measured wall time is split into curvature capture,
@@ -24,7 +24,8 @@ from qlsa.errors import CheckpointError, InvalidParameterError, QlsaError
 from qlsa.report import write_text
 from qlsa.serialization import jsonable
 
-from .data import Dataset, load_dataset
+from .data import TEXT_DATASETS, Dataset, load_dataset
+from .models import MODELS, build_model, lm_loss
 from .qnewton import LedgerRow, NewtonSettings, QNewton
 
 METHODS = ("sgd", "adam", "classical", "quantum", "qnewton")
@@ -39,6 +40,9 @@ class TrainingDivergedError(QlsaError):
 class TrainConfig:
     dataset: str = "digits"
     data_dir: str | None = None
+    model: str = "mlp"
+    target_loss: float | None = None      # if set, the target is test loss ≤ this (nats) instead of the accuracy
+    device: str = "cpu"                   # torch device of the model, data and curvature capture
     methods: tuple[str, ...] = METHODS
     steps: int = 400
     target_accuracy: float = 0.90
@@ -52,6 +56,15 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         bad = [m for m in self.methods if m not in METHODS]
+        if self.model not in MODELS:
+            raise InvalidParameterError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if (self.model == "gpt") != (self.dataset in TEXT_DATASETS):
+            raise InvalidParameterError(
+                f"--model {self.model} does not train on --dataset {self.dataset}; the GPT takes text "
+                f"({', '.join(TEXT_DATASETS)}), the MLP and CNN take images (digits, mnist)")
+        check_device(self.device)
+        if self.target_loss is not None and not (math.isfinite(self.target_loss) and self.target_loss > 0):
+            raise InvalidParameterError(f"target loss must be a finite number > 0, got {self.target_loss}")
         if bad or not self.methods:
             raise InvalidParameterError(f"unknown method(s) {bad or '(none)'}; choose from {', '.join(METHODS)}")
         if not (0 < self.target_accuracy <= 1):
@@ -100,6 +113,7 @@ class MethodResult:
     solver_seconds_all_quantum: float
     final_test_accuracy: float
     final_loss: float
+    final_test_loss: float
     quantum_decisions: int
     classical_decisions: int
 
@@ -113,15 +127,27 @@ PAPER_TABLE_III = (("sgd", 1500, 0.14, 204.0), ("classical", 1000, 1.06, 1064.0)
 PAPER_TABLE_III_SOURCE = "Li et al., arXiv:2405.00252, Table III (DNN on MNIST, H100 + ibm_sherbrooke)"
 
 
-def build_model(num_features: int, hidden: int, num_classes: int, seed: int) -> nn.Module:
-    """The paper's DNN shape: features → hidden (sigmoid) → classes (784 → 16 → 10 for MNIST)."""
-    torch.manual_seed(seed)
-    return nn.Sequential(nn.Linear(num_features, hidden), nn.Sigmoid(), nn.Linear(hidden, num_classes))
+def check_device(device: str) -> torch.device:
+    """``device`` as a torch device that exists here, or a one-line error."""
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise InvalidParameterError(f"unknown device {device!r}; give cpu, cuda or cuda:N") from None
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError(f"device {device!r} asked for, but torch sees no CUDA device here "
+                                    f"(torch {torch.__version__}); use --device cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise InvalidParameterError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) here")
+    if dev.type not in ("cpu", "cuda"):
+        raise InvalidParameterError(f"device {device!r}: qlsa trains on cpu or cuda")
+    return dev
 
 
-def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
+def evaluate(model: nn.Module, loss_fn, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float]:
+    """Test accuracy (of the arg-max class, or of every next token) and test loss."""
     with torch.no_grad():
-        return float((model(x).argmax(1) == y).float().mean())
+        out = model(x)
+        return float((out.argmax(-1) == y).float().mean()), float(loss_fn(out, y))
 
 
 CHECKPOINT_KEYS = ("config", "results", "ledger", "history", "method", "step", "model", "opt", "stats")
@@ -137,9 +163,12 @@ class Trainer:
         self.classical_model = classical_model
         if self.out.exists() and not self.out.is_dir():
             raise InvalidParameterError(f"--out {self.out} is a file; give a directory for the run's outputs")
-        self.data: Dataset = load_dataset(config.dataset, config.data_dir, config.seed)   # validate, then write
+        data = load_dataset(config.dataset, config.data_dir, config.seed)   # validate, then write
+        self.device = torch.device(config.device)
+        self.data: Dataset = replace(data, **{k: getattr(data, k).to(self.device)
+                                              for k in ("x_train", "y_train", "x_test", "y_test")})
         self.out.mkdir(parents=True, exist_ok=True)
-        self.loss_fn = nn.functional.cross_entropy
+        self.loss_fn = lm_loss if config.model == "gpt" else nn.functional.cross_entropy
         self.results: list[MethodResult] = []
         self.ledger: list[LedgerRow] = []
         self.history: list[dict] = []
@@ -156,7 +185,7 @@ class Trainer:
         if not path.is_file():
             raise InvalidParameterError(f"{out_dir} holds no checkpoint.pt to resume from")
         try:
-            ck = torch.load(path, weights_only=True)
+            ck = torch.load(path, weights_only=True, map_location="cpu")
         except Exception:                 # random bytes, a pickle weights_only refuses, a truncated file
             import zipfile
             what = ("holds Python objects beyond tensors, which qlsa does not load (torch weights only)"
@@ -198,7 +227,7 @@ class Trainer:
         per_epoch = n // bs
         epoch, k = divmod(step, per_epoch)
         perm = np.random.default_rng([self.config.seed, epoch]).permutation(n)[k * bs:(k + 1) * bs]
-        idx = torch.as_tensor(perm)
+        idx = torch.as_tensor(perm, device=self.device)
         return self.data.x_train[idx], self.data.y_train[idx]
 
     def run(self) -> list[MethodResult]:
@@ -211,6 +240,11 @@ class Trainer:
         self.write_outputs()
         return self.results
 
+    def new_model(self) -> nn.Module:
+        """The configured model at its seeded initialisation (every method starts from it)."""
+        c, d = self.config, self.data
+        return build_model(c.model, d.num_features, d.num_classes, c.hidden, c.seed).to(self.device)
+
     def _optimizers(self, method: str, model: nn.Module):
         c = self.config
         if method == "sgd":
@@ -222,7 +256,7 @@ class Trainer:
 
     def _train_method(self, method: str) -> MethodResult:
         c, d = self.config, self.data
-        model = build_model(d.num_features, c.hidden, d.num_classes, c.seed)
+        model = self.new_model()
         opt, warm = self._optimizers(method, model)
         start = 0
         stats = self._fresh_stats()
@@ -236,7 +270,8 @@ class Trainer:
         if start == 0:
             self._save(method, 0, model, opt, warm, stats)
         bar = tqdm(range(start, c.steps), desc=method, disable=None if self.progress else True, leave=False)
-        step, loss_value, acc = start, math.nan, accuracy(model, d.x_test, d.y_test)
+        step, loss_value = start, math.nan
+        acc, test_loss = evaluate(model, self.loss_fn, d.x_test, d.y_test)
         for step in bar:
             x, y = self._batch(step)
             t0 = time.perf_counter()
@@ -280,10 +315,11 @@ class Trainer:
                 raise TrainingDivergedError(
                     f"{method}: loss became {loss_value} at step {step}; the checkpoint of step {step} is kept in "
                     f"{self.out} (lower the learning rate or raise the regularisation)")
-            acc = accuracy(model, d.x_test, d.y_test)
+            acc, test_loss = evaluate(model, self.loss_fn, d.x_test, d.y_test)
             self.history.append({"method": method, "step": step, "loss": loss_value, "test_accuracy": acc,
-                                 "compute_seconds": compute, "quantum_seconds": quantum})
-            if acc >= c.target_accuracy and stats["to_target"] is None:
+                                 "test_loss": test_loss, "compute_seconds": compute, "quantum_seconds": quantum})
+            reached = test_loss <= c.target_loss if c.target_loss is not None else acc >= c.target_accuracy
+            if reached and stats["to_target"] is None:
                 stats["to_target"], stats["time_to_target"] = step + 1, stats["elapsed"]
             self._save(method, step + 1, model, opt, warm, stats)
             bar.set_postfix(loss=f"{loss_value:.3f}", acc=f"{acc:.3f}")
@@ -294,7 +330,7 @@ class Trainer:
         return MethodResult(method, steps_run, warm_n, stats["warmup"] / max(warm_n, 1), stats["to_target"],
                             stats["curvature"] / n, stats["other"] / n, stats["classical_solve"] / n,
                             stats["quantum_solve"] / n, stats["time_to_target"], stats["chosen"],
-                            stats["all_classical"], stats["all_quantum"], acc, loss_value, int(stats["q"]),
+                            stats["all_classical"], stats["all_quantum"], acc, loss_value, test_loss, int(stats["q"]),
                             int(stats["c"]))
 
     @staticmethod
