@@ -39,10 +39,10 @@ class PruneResult:
     strategy: str = "symmetric"
     symmetric: bool = True
     broke_pd: bool = False          # not positive definite (as a quadratic form) before the repair
+    cholesky: tuple | None = None   # scipy cho_factor of ``matrix`` from the PD test, where it is symmetric
 
     def to_dict(self) -> dict:
-        d = jsonable(self)
-        d.pop("matrix")
+        d = jsonable({k: v for k, v in vars(self).items() if k not in ("matrix", "cholesky")})
         return d
 
 
@@ -99,8 +99,8 @@ def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -
     keep[np.arange(n), np.arange(n)] = diag_nz
     cap = budget.astype(np.int64) - diag_nz
     if order_by == "magnitude":
-        def keys(r0, r1):
-            return -np.abs(A[r0:r1, r0 + 1:])
+        def keys(rows, cols):
+            return -np.abs(A[rows, cols])
     else:
         iu, ju = np.triu_indices(n, k=1)
         nz = A[iu, ju] != 0
@@ -108,31 +108,39 @@ def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -
         R[iu[nz], ju[nz]] = np.random.default_rng(seed).permutation(int(nz.sum()))
         del iu, ju, nz
 
-        def keys(r0, r1):
-            return R[r0:r1, r0 + 1:]
-    rows = max(1, (1 << 22) // max(n, 1))
+        def keys(rows, cols):
+            return R[rows, cols]
     take, floor = 4 * int(np.maximum(cap, 0).sum()) + n, -np.inf
-    while np.count_nonzero(cap > 0) > 1:
+    while True:
+        live = np.flatnonzero(cap > 0)                            # only open rows and columns are scanned
+        m = live.size
+        if m < 2:
+            break
+        whole = m == n
         K, I, J = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        for r0 in range(0, n, rows):
-            r1 = min(r0 + rows, n)
-            if not (cap[r0:r1] > 0).any():
+        bound, step = np.inf, max(1, (1 << 22) // m)
+        for a in range(0, m, step):
+            b = min(a + step, m)
+            ri, cj = live[a:b], live[a + 1:]                      # columns after the block's first row
+            if not cj.size:
                 continue
-            k = keys(r0, r1)
-            ok = (k > floor) & (A[r0:r1, r0 + 1:] != 0) & (cap[r0:r1, None] > 0) & (cap[None, r0 + 1:] > 0)
-            ok &= np.arange(r0 + 1, n)[None, :] > np.arange(r0, r1)[:, None]          # strictly upper
+            k = keys(slice(a, b), slice(a + 1, None)) if whole else keys(*np.ix_(ri, cj))
+            ok = np.ones(k.shape, dtype=bool) if bound == np.inf else k <= bound   # bound: take-th smallest so far
+            ok[:, : b - a - 1] &= np.triu(np.ones((b - a, b - a - 1), dtype=bool))          # strictly upper
+            if floor > -np.inf:
+                ok &= k > floor
             bi, bj = np.nonzero(ok)
-            K, I, J = np.concatenate([K, k[bi, bj]]), np.concatenate([I, bi + r0]), np.concatenate([J, bj + r0 + 1])
-            if K.size > 2 * take:                                 # keep the take smallest (and their ties)
-                sel = K <= np.partition(K, take - 1)[take - 1]
+            K, I, J = np.concatenate([K, k[bi, bj]]), np.concatenate([I, ri[bi]]), np.concatenate([J, cj[bj]])
+            if K.size > take:                                     # keep the take smallest (and their ties)
+                bound = np.partition(K, take - 1)[take - 1]
+                sel = K <= bound
                 K, I, J = K[sel], I[sel], J[sel]
         if not K.size:
             break
-        if K.size > take:
-            sel = K <= np.partition(K, take - 1)[take - 1]
-            K, I, J = K[sel], I[sel], J[sel]
         o = np.lexsort((I * n + J, K))                            # by key, ties in row-major order
         I, J, floor = I[o], J[o], K.max()
+        nonzero = A[I, J] != 0                                    # zero entries are never kept
+        I, J = I[nonzero], J[nonzero]
         for s in range(0, I.size, 4 * n):
             _accept_safe(I[s: s + 4 * n], J[s: s + 4 * n], cap, keep)
         take *= 4
@@ -170,11 +178,12 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
         raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
     n = A.shape[0]
     P = np.where(_keep_mask(A, _budgets(A, d, p), strategy, seed), A, 0.0)
-    symmetric = bool(np.array_equal(P, P.T))
+    symmetric = strategy != "rowwise" or bool(np.array_equal(P, P.T))   # the others are by construction
     form = (lambda M: M) if symmetric else (lambda M: (M + M.T) / 2)  # noqa: E731
 
     nan = (float("nan"), float("nan"))
-    broke_pd = not _is_pd(form(P))
+    factor = _cholesky(form(P))
+    broke_pd = factor is None
     needs_repair = repair and broke_pd
     eigs = lambda M: extreme_eigenvalues(form(M), exact_max_n=256)[:2]  # noqa: E731  (Lanczos beyond n = 256)
     before = eigs(A) if track_eigs or needs_repair else nan
@@ -188,29 +197,33 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
         target = before[0] if before[0] > 0 else margin
         damping = target - after[0] + margin
         P[np.diag_indices(n)] += damping
-        while not _is_pd(form(P)):  # a Lanczos λ_min is an upper bound: widen until Cholesky certifies PD
+        while (factor := _cholesky(form(P))) is None:  # a Lanczos λ_min is an upper bound: widen until PD
             P[np.diag_indices(n)] += damping
             damping *= 2
         notes.append(f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}")
         after = eigs(P) if track_eigs else nan
     return PruneResult(P, int(np.count_nonzero(P, axis=1).max()), float(np.count_nonzero(P) / max(np.count_nonzero(A), 1)),
-                       damping, before, after, tuple(notes), strategy, symmetric, broke_pd)
+                       damping, before, after, tuple(notes), strategy, symmetric, broke_pd,
+                       factor if symmetric else None)
 
 
-def _is_pd(A: np.ndarray) -> bool:
+def _cholesky(A: np.ndarray) -> tuple | None:
+    """The Cholesky factor (``cho_factor``) of A if A is positive definite, else None."""
     try:
-        sla.cho_factor(A, check_finite=False)
-        return True
+        return sla.cho_factor(A, check_finite=False)
     except sla.LinAlgError:
-        return False
+        return None
 
 
-def regularize(H, eps: float, mode: str = "absolute") -> np.ndarray:
+def regularize(H, eps: float, mode: str = "absolute", copy: bool = True) -> np.ndarray:
     """H + ε·I (``absolute``, the paper's choice, ε = 1.0 for its MNIST DNN) or
-    H + ε·mean(|diag H|)·I (``relative``, scale-free Levenberg–Marquardt damping)."""
+    H + ε·mean(|diag H|)·I (``relative``, scale-free Levenberg–Marquardt damping);
+    ``copy=False`` shifts a dense float H in place."""
     if not (np.isfinite(eps) and eps >= 0):
         raise InvalidParameterError(f"regularisation ε must be a finite number ≥ 0, got {eps}")
-    A = _dense(H).copy()
+    A = _dense(H)
+    if copy or not isinstance(H, np.ndarray):
+        A = A.copy()
     if mode == "absolute":
         shift = eps
     elif mode == "relative":

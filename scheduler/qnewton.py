@@ -153,13 +153,18 @@ class QNewton(torch.optim.Optimizer):
         step = int(self.state["step"])
         update = np.zeros_like(g)
         rows = []
-        for k, b in enumerate(blocks):
+        for k in range(len(blocks)):
+            b, blocks[k] = blocks[k], None        # a block's matrix is freed once its float64 copy is made
             t0 = time.perf_counter()
-            H = regularize(b.matrix.double().cpu().numpy(), s.regularization)
-            damping, kept, broke = s.regularization, 1.0, False
+            H = b.matrix.detach().to("cpu", torch.float64, copy=True).numpy()
+            name, offset, size = b.name, b.offset, b.size
+            del b
+            H = regularize(H, s.regularization, copy=False)
+            damping, kept, broke, factor = s.regularization, 1.0, False, None
             if s.prune_d is not None and s.prune_d < H.shape[0]:
                 pr = prune(H, d=s.prune_d, track_eigs=False, strategy=s.prune_strategy, seed=self.seed + step)
                 H, damping, kept, broke = pr.matrix, damping + pr.damping, pr.kept_fraction, pr.broke_pd
+                factor = pr.cholesky                       # the PD test's factor: the solve reuses it
             t1 = time.perf_counter()
             cond = condition_number(H, tol=0.05, exact_max_n=256)
             if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation
@@ -167,21 +172,22 @@ class QNewton(torch.optim.Optimizer):
                 extra = max(s.regularization - lam_min, s.regularization)
                 H[np.diag_indices_from(H)] += extra
                 damping += extra
+                factor = None
                 cond = condition_number(H, tol=0.05, exact_max_n=256)
             t2 = time.perf_counter()
             e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
                          condition=cond, calibration=s.backend)
             decision = self.policy.decide(e)
-            gb = g[b.offset: b.offset + b.size]
+            gb = g[offset: offset + size]
             t3 = time.perf_counter()
             if decision.processor == "quantum":
-                res = quantum_solve(H, gb, s.epsilon, np.random.default_rng([self.seed, step, k]))
+                res = quantum_solve(H, gb, s.epsilon, np.random.default_rng([self.seed, step, k]), factor)
             else:
-                res = classical_solve(H, gb)
+                res = classical_solve(H, gb, factor)
             measured = time.perf_counter() - t3
             charged = decision.quantum_seconds if decision.processor == "quantum" else measured
-            update[b.offset: b.offset + b.size] = res.x
-            rows.append(LedgerRow(self.method, step, b.name, b.size, e.kappa, e.sparsity, e.alpha, e.query_count,
+            update[offset: offset + size] = res.x
+            rows.append(LedgerRow(self.method, step, name, size, e.kappa, e.sparsity, e.alpha, e.query_count,
                                   decision.quantum_seconds, decision.classical_seconds, decision.processor,
                                   measured, charged, damping, res.method, loss, kept, broke, t_capture, t1 - t0,
                                   t2 - t1, t3 - t2))

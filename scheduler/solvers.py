@@ -23,9 +23,12 @@ class SolveResult:
     method: str
 
 
-def classical_solve(H: np.ndarray, g: np.ndarray) -> SolveResult:
+def classical_solve(H: np.ndarray, g: np.ndarray, cholesky: tuple | None = None) -> SolveResult:
     """Solve H x = g by Cholesky where H is symmetric, else (or where Cholesky fails) by LU, then
-    least squares. (Cholesky reads one triangle, so a non-symmetric H must not reach it.)"""
+    least squares. (Cholesky reads one triangle, so a non-symmetric H must not reach it.)
+    ``cholesky``: H's ``cho_factor`` where the caller has it already (pruning's PD test)."""
+    if cholesky is not None:
+        return SolveResult(sla.cho_solve(cholesky, g, check_finite=False), "cholesky")
     if is_hermitian(H):
         try:
             return SolveResult(sla.cho_solve(sla.cho_factor(H, check_finite=False), g, check_finite=False),
@@ -39,9 +42,10 @@ def classical_solve(H: np.ndarray, g: np.ndarray) -> SolveResult:
         return SolveResult(sla.lstsq(H, g, check_finite=False)[0], "lstsq")
 
 
-def quantum_solve(H: np.ndarray, g: np.ndarray, epsilon: float, rng: np.random.Generator) -> SolveResult:
+def quantum_solve(H: np.ndarray, g: np.ndarray, epsilon: float, rng: np.random.Generator,
+                  cholesky: tuple | None = None) -> SolveResult:
     """The exact solution perturbed at the QLSA's error ε in state and norm (see module doc)."""
-    x = classical_solve(H, g).x
+    x = classical_solve(H, g, cholesky).x
     norm = float(np.linalg.norm(x))
     if norm == 0.0 or x.size == 1:
         return SolveResult(x * (1 + epsilon * rng.choice((-1.0, 1.0))), "qlsa-sim")
