@@ -104,9 +104,10 @@ def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -
     else:
         iu, ju = np.triu_indices(n, k=1)
         nz = A[iu, ju] != 0
+        order = np.random.default_rng(seed).permutation(int(nz.sum()))
         R = np.full((n, n), np.inf)
-        R[iu[nz], ju[nz]] = np.random.default_rng(seed).permutation(int(nz.sum()))
-        del iu, ju, nz
+        R[iu[nz][order], ju[nz][order]] = np.arange(order.size)     # the pair drawn k-th has key k
+        del iu, ju, nz, order
 
         def keys(rows, cols):
             return R[rows, cols]

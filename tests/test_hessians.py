@@ -286,13 +286,17 @@ def test_prune_by_p_and_bad_arguments():
         prune(np.triu(H), d=3)
 
 
-def _sequential_greedy(A, budget):
-    """The definition, one pair at a time: pairs by decreasing |a_ij| (ties row-major), kept while
-    both rows are under budget, the diagonal always kept."""
+def _sequential_greedy(A, budget, seed=None):
+    """The definition, one pair at a time: pairs by decreasing |a_ij| (ties row-major) — or, with
+    ``seed``, in the order of a seeded permutation of the non-zero upper pairs listed row-major —
+    kept while both rows are under budget, the diagonal always kept."""
     n = len(A)
     keep = np.diag(np.diag(A) != 0)
     count = keep.sum(1)
     pairs = sorted(((-abs(A[i, j]), i, j) for i in range(n) for j in range(i + 1, n) if A[i, j] != 0))
+    if seed is not None:
+        listed = [(i, j) for i in range(n) for j in range(i + 1, n) if A[i, j] != 0]
+        pairs = [(None, *listed[k]) for k in np.random.default_rng(seed).permutation(len(listed))]
     for _, i, j in pairs:
         if count[i] < budget[i] and count[j] < budget[j]:
             keep[i, j] = keep[j, i] = True
@@ -310,6 +314,7 @@ def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
         A = (A + A.T) / 2
         budget = rng.integers(1, max(2, n // 3) + 1, n)
         assert np.array_equal(_greedy_pairs(A, budget, "magnitude", 0), _sequential_greedy(A, budget))
+        assert np.array_equal(_greedy_pairs(A, budget, "random", t), _sequential_greedy(A, budget, seed=t))
 
 
 def test_prune_strategies_against_their_definitions():
