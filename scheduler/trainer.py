@@ -29,6 +29,12 @@ from .models import MODELS, build_model, lm_loss
 from .qnewton import LedgerRow, NewtonSettings, QNewton
 
 METHODS = ("sgd", "adam", "classical", "quantum", "qnewton")
+# ``qlsa train --model gpt`` defaults: a test-loss target in nats per character (the text corpus's
+# unigram entropy is 3.13), and Newton on the empirical Fisher, damped more, with a full step —
+# the per-sample GGN of a sequence model has context × vocabulary outputs (measured 45 s per
+# step at batch 256, the Fisher 0.14 s)
+GPT_TARGET_LOSS = 2.5
+GPT_NEWTON = {"kind": "fisher", "regularization": 0.1, "lr": 1.0}
 NEWTON_POLICY = {"classical": "classical", "quantum": "quantum", "qnewton": "hybrid"}
 
 

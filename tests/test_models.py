@@ -118,3 +118,14 @@ def test_cuda_asked_for_where_there_is_none(capsys, tmp_path):
     assert main(["train", "--device", "cuda", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "no CUDA device" in err and "--device cpu" in err and len(err.strip().splitlines()) == 1
+
+
+def test_cli_gpt_defaults_are_the_trainers(tmp_path, capsys):
+    import json
+
+    from scheduler.trainer import GPT_NEWTON, GPT_TARGET_LOSS
+    assert main(["train", "--model", "gpt", "--steps", "1", "--methods", "adam", "--json", "--out", str(tmp_path)]) == 0
+    cfg = json.loads((tmp_path / "report.json").read_text())["config"]
+    assert cfg["dataset"] == "text" and cfg["target_loss"] == GPT_TARGET_LOSS
+    assert {k: cfg["newton"][k] for k in GPT_NEWTON} == GPT_NEWTON
+    assert json.loads(capsys.readouterr().out)["methods"][0]["final_test_loss"] > 0

@@ -10,11 +10,6 @@ from qlsa.errors import InvalidParameterError
 
 from qlsa.cli import number as _number
 
-GPT_TARGET_LOSS = 2.5            # nats per character; the corpus's unigram entropy is 3.13
-# the GPT's Newton defaults: its per-sample GGN has context × vocabulary outputs (45 s per step at
-# batch 256, measured), the empirical Fisher 0.14 s; damped more, with a full step
-GPT_NEWTON = {"newton_kind": "fisher", "newton_regularization": 0.1, "newton_lr": 1.0}
-
 
 def add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("train", help="Q-Newton hybrid training against SGD, Adam, classical- and quantum-only Newton",
@@ -30,7 +25,8 @@ def add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--steps", type=int, default=400, help="maximum steps per method (default 400)")
     p.add_argument("--target-accuracy", type=float, default=0.90, help="test accuracy to reach, in (0, 1]")
     p.add_argument("--target-loss", type=float, default=None,
-                   help=f"test loss to reach instead (nats; default {GPT_TARGET_LOSS} for --model gpt)")
+                   help="test loss to reach instead, in nats (--model gpt has one by default: "
+                        "scheduler.trainer.GPT_TARGET_LOSS)")
     p.add_argument("--gate-time", type=_number, default=None, help="seconds per gate (default 5e-15)")
     p.add_argument("--backend", metavar="NAME|FILE", help="time quantum queries on an IBM calibration instead")
     p.add_argument("--regularization", type=float, default=None, help="ε of H + εI (default 1e-2)")
@@ -51,7 +47,7 @@ def add_train(sub: argparse._SubParsersAction) -> None:
 
 
 def _run_train(args: argparse.Namespace) -> int:
-    from scheduler.trainer import TrainConfig, Trainer, config_with
+    from scheduler.trainer import GPT_NEWTON, GPT_TARGET_LOSS, TrainConfig, Trainer, config_with
 
     from qlsa.report import table, write_json
 
@@ -67,7 +63,7 @@ def _run_train(args: argparse.Namespace) -> int:
                                      ("newton_backend", args.backend),
                                      ("newton_prune_d", args.prune_d)) if v is not None}
         if gpt:
-            changes = {**GPT_NEWTON, **changes}
+            changes = {**{f"newton_{k}": v for k, v in GPT_NEWTON.items()}, **changes}
         dataset = args.dataset or ("text" if gpt else "digits")
         target_loss = args.target_loss if args.target_loss is not None else (GPT_TARGET_LOSS if gpt else None)
         config = config_with(TrainConfig(dataset=dataset, data_dir=args.data_dir, model=args.model, device=args.device,
