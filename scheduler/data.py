@@ -11,6 +11,7 @@ import hashlib
 import importlib
 import inspect
 import platform
+import re
 import warnings
 import zipfile
 from dataclasses import dataclass
@@ -100,17 +101,20 @@ def stdlib_corpus() -> str:
     return _normalise("\n\n".join(p for p in parts if p))
 
 
+_OUTSIDE = re.compile(f"[^{re.escape(ALPHABET)}]")
+_TOKEN = np.full(128, -1, dtype=np.int64)
+_TOKEN[[ord(ch) for ch in ALPHABET]] = np.arange(len(ALPHABET))
+
+
 def _normalise(text: str) -> str:
-    keep = set(ALPHABET)
-    return "".join(ch for ch in text.lower() if ch in keep)
+    """Lower case, every character outside :data:`ALPHABET` dropped."""
+    return _OUTSIDE.sub("", text.lower())
 
 
 def _sequences(name: str, train: str, test: str, source: str) -> Dataset:
     """Non-overlapping windows of :data:`CONTEXT` characters; targets are the inputs shifted by one."""
-    index = {ch: k for k, ch in enumerate(ALPHABET)}
-
     def windows(text: str) -> tuple[torch.Tensor, torch.Tensor]:
-        ids = torch.tensor([index[ch] for ch in text], dtype=torch.int64)
+        ids = torch.from_numpy(_TOKEN[np.frombuffer(text.encode("ascii"), dtype=np.uint8)])   # ALPHABET is ASCII
         n = (len(ids) - 1) // CONTEXT
         if n < 1:
             raise MatrixFileError(f"{name}: {len(ids)} characters is too short for one {CONTEXT}-character sequence")

@@ -36,3 +36,20 @@ def walk_step_counts(system_qubits, ancillas):
 
 def walk_step_gates(system_qubits, ancillas):
     return walk_step_counts(system_qubits, ancillas).gates
+
+
+def flat_loss(model, x, y, loss_fn=None):
+    """L(θ) of the flattened trainable parameters θ and θ itself: the reference that
+    ``torch.autograd.functional.hessian`` differentiates (default loss: cross-entropy)."""
+    import torch
+    loss_fn = loss_fn or torch.nn.functional.cross_entropy
+    params = dict(model.named_parameters())
+    names, shapes = list(params), [p.shape for p in params.values()]
+    numels = [p.numel() for p in params.values()]
+
+    def f(flat):
+        parts = torch.split(flat, numels)
+        p = {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)}
+        return loss_fn(torch.func.functional_call(model, p, (x,)), y)
+
+    return f, torch.cat([p.detach().reshape(-1) for p in params.values()])

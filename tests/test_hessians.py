@@ -8,6 +8,7 @@ from torch import nn
 from hessians import block_specs, capture, flat_gradient, p_sparsity, plot_p_sparsity, prune, regularize, row_sparsity
 from qlsa.errors import InvalidParameterError, ResourceLimitError
 from hessians.gram import Gram
+from tests.conftest import flat_loss
 
 D = torch.float64
 F = nn.functional
@@ -56,23 +57,9 @@ def _cases():
     ]
 
 
-def _flat_loss(model, x, y):
-    params = dict(model.named_parameters())
-    names, shapes = list(params), [p.shape for p in params.values()]
-    numels = [p.numel() for p in params.values()]
-
-    def f(flat):
-        parts = torch.split(flat, numels)
-        p = {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)}
-        return F.cross_entropy(torch.func.functional_call(model, p, (x,)), y)
-
-    flat = torch.cat([p.detach().reshape(-1) for p in params.values()])
-    return f, flat
-
-
 @pytest.mark.parametrize("name,model,x,y", _cases())
 def test_exact_matches_autograd_hessian_in_every_structure(name, model, x, y):
-    f, flat = _flat_loss(model, x, y)
+    f, flat = flat_loss(model, x, y)
     H = torch.autograd.functional.hessian(f, flat)
     full = capture(model, F.cross_entropy, x, y, structure="full", kind="exact", chunk_size=7, progress=False)
     assert len(full) == 1

@@ -11,21 +11,14 @@ from qlsa.errors import InvalidParameterError, MatrixFileError
 from scheduler import TrainConfig, Trainer
 from scheduler.data import ALPHABET, CONTEXT, load_dataset, stdlib_corpus
 from scheduler.models import TinyGPT, build_model, lm_loss
+from tests.conftest import flat_loss
 
 D = torch.float64
 
 
 def _hessian(model, x, y):
     """∇²L by torch.autograd.functional on the flattened parameters (math attention kernel)."""
-    params = dict(model.named_parameters())
-    names, shapes = list(params), [p.shape for p in params.values()]
-    numels = [p.numel() for p in params.values()]
-
-    def f(flat):
-        parts = torch.split(flat, numels)
-        return lm_loss(torch.func.functional_call(model, {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)},
-                                                  (x,)), y)
-    flat = torch.cat([p.detach().reshape(-1) for p in params.values()])
+    f, flat = flat_loss(model, x, y, lm_loss)
     with sdpa_kernel(SDPBackend.MATH):
         return torch.autograd.functional.hessian(f, flat)
 
