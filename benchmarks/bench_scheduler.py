@@ -36,37 +36,75 @@ def newton_step() -> list[BenchRow]:
     return rows
 
 
-def _step_job(which: str, queue) -> None:
-    """One Newton step of the paper's MNIST shape (784-16-10, batch 256, per-layer GGN blocks of
-    12 560² and 170²) in a fresh process: ``qnewton`` is ``QNewton.step`` (default settings),
-    ``torch`` the hand-written step — the same capture, then torch.linalg.solve(G + δI, g) per block."""
-    import resource
+_PINNED = ClassicalCostModel("cholesky", 1e-11, 1e-4, "pinned", "-", (1,), (1.0,))
 
+
+def _qnewton_step(model, x, y) -> tuple[float, dict]:
+    """One ``QNewton.step`` (default settings, the pinned classical model): its wall seconds and
+    the ledger's parts — capture, solve (the factorisation included), prune, κ, estimate — and
+    "other", everything but capture and solve."""
+    import torch.nn.functional as F
+
+    from scheduler.qnewton import QNewton
+    t0 = time.perf_counter()
+    rows = QNewton(model, F.cross_entropy, "hybrid", _PINNED).step(x, y)
+    wall = time.perf_counter() - t0
+    parts = {k: sum(getattr(r, k) for r in rows) for k in ("prune_seconds", "kappa_seconds", "estimate_seconds",
+                                                          "measured_solve_seconds")}
+    parts["capture_seconds"] = rows[0].capture_seconds
+    parts["other_seconds"] = wall - parts["capture_seconds"] - parts["measured_solve_seconds"]
+    parts["other_share"] = parts["other_seconds"] / wall
+    return wall, parts
+
+
+def _torch_step(model, x, y) -> None:
+    """The hand-written step on the same blocks: the same capture, then torch.linalg.solve(G + δI, g)."""
     import torch
     import torch.nn.functional as F
 
     from hessians import capture, flat_gradient
+    from scheduler.qnewton import NewtonSettings
+    s = NewtonSettings()
+    blocks = capture(model, F.cross_entropy, x, y, s.structure, s.kind, progress=False)
+    grad = flat_gradient(model, F.cross_entropy, x, y).detach()
+    for b in blocks:
+        A = b.matrix.double() + s.regularization * torch.eye(b.size, dtype=torch.float64)
+        torch.linalg.solve(A, grad[b.offset: b.offset + b.size].double())
+
+
+def _mlp_batch(features: int):
+    import torch
+
     from scheduler.models import build_model
-    from scheduler.qnewton import NewtonSettings, QNewton
-    model = build_model("mlp", 784, 10, 16, 0)
     g = torch.Generator().manual_seed(1)
-    x, y = torch.rand(256, 784, generator=g), torch.randint(0, 10, (256,), generator=g)
+    return (build_model("mlp", features, 10, 16, 0), torch.rand(256, features, generator=g),
+            torch.randint(0, 10, (256,), generator=g))
+
+
+def _step_job(which: str, queue) -> None:
+    """One Newton step of the paper's MNIST shape (784-16-10, batch 256, per-layer GGN blocks of
+    12 560² and 170²) in a fresh process: ``qnewton`` or ``torch`` (the hand-written step)."""
+    import resource
+    model, x, y = _mlp_batch(784)
     t0 = time.perf_counter()
-    if which == "qnewton":
-        rows = QNewton(model, F.cross_entropy, "hybrid", ClassicalCostModel("cholesky", 1e-11, 1e-4, "pinned", "-",
-                                                                             (1,), (1.0,))).step(x, y)
-        parts = {k: sum(getattr(r, k) for r in rows) for k in ("prune_seconds", "kappa_seconds", "estimate_seconds",
-                                                              "measured_solve_seconds")}
-        parts["capture_seconds"] = rows[0].capture_seconds
-    else:
-        s = NewtonSettings()
-        blocks = capture(model, F.cross_entropy, x, y, s.structure, s.kind, progress=False)
-        grad = flat_gradient(model, F.cross_entropy, x, y).detach()
-        for b in blocks:
-            A = b.matrix.double() + s.regularization * torch.eye(b.size, dtype=torch.float64)
-            torch.linalg.solve(A, grad[b.offset: b.offset + b.size].double())
-        parts = {}
+    parts = _qnewton_step(model, x, y)[1] if which == "qnewton" else _torch_step(model, x, y) or {}
     queue.put((time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, parts))
+
+
+@benchmark("newton_step_overhead")
+def newton_step_overhead() -> list[BenchRow]:
+    """A QNewton step's parts on MLPs F-16-10 (batch 256) whose first GGN block is n = 16·(F + 1)
+    ≈ 1000–4000, against the hand-written torch step on the same blocks; "other" (regularise,
+    prune, κ, estimate, decide, update) as a share of the step. Best of 3 after one warm-up."""
+    rows = []
+    for features in (64, 128, 256):
+        model, x, y = _mlp_batch(features)
+        _qnewton_step(model, x, y)                                 # warm-up
+        t_q, parts = min((_qnewton_step(model, x, y) for _ in range(3)), key=lambda r: r[0])
+        t_t, _ = best_of(lambda: _torch_step(model, x, y), 3, warmup=1)
+        rows.append(BenchRow(f"QNewton.step, {features}-16-10 (blocks {16 * (features + 1)}² + 170²)", t_q,
+                             "capture + torch.linalg.solve", t_t, parts))
+    return rows
 
 
 @benchmark("newton_step_mnist_shape")

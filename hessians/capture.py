@@ -37,12 +37,15 @@ KINDS = ("exact", "ggn", "fisher")
 
 @dataclass(frozen=True)
 class HessianBlock:
-    """One named curvature block (``matrix`` is size × size) and its place in the flat gradient."""
+    """One named curvature block (``matrix`` is size × size) and its place in the flat gradient.
+    ``psd``: positive semi-definite by construction — a Gram matrix: the empirical Fisher, or a
+    GGN whose per-sample loss Hessians had no negative eigenvalue (a convex loss)."""
 
     name: str
     params: tuple[str, ...]
     offset: int
     matrix: torch.Tensor
+    psd: bool = False
 
     @property
     def size(self) -> int:
@@ -239,6 +242,7 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, ma
     n_total = sum(p.numel() for p in params.values())
     per = max(1, max_bytes // (2 * n_out * n_total * torch.empty((), dtype=dtype).element_size()))
     grams = [Gram(s.size, dtype, inputs.device) for s in specs]
+    convex = True                                                  # no per-sample loss Hessian had λ < 0
     starts = range(0, B, per)
     bar = tqdm(total=len(starts), desc="ggn curvature", disable=None if progress and len(starts) >= 8 else True,
                leave=False)
@@ -255,12 +259,13 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, ma
         for sign, rows in ((1.0, lam > 0), (-1.0, lam < -tol)):
             if not rows.any():
                 continue
+            convex &= sign > 0
             S = (lam.abs().sqrt().unsqueeze(2) * W)[rows]                               # (terms) × n
             for spec, gram in zip(specs, grams):
                 gram.add(S[:, spec.offset: spec.offset + spec.size], sign / B)
         bar.update(1)
     bar.close()
-    return [HessianBlock(s.name, s.params, s.offset, g.matrix()) for s, g in zip(specs, grams)]
+    return [HessianBlock(s.name, s.params, s.offset, g.matrix(), convex) for s, g in zip(specs, grams)]
 
 
 def _fisher_blocks(model, loss_fn, params, specs, inputs, targets) -> list[HessianBlock]:
@@ -276,5 +281,5 @@ def _fisher_blocks(model, loss_fn, params, specs, inputs, targets) -> list[Hessi
     for spec in specs:
         gram = Gram(spec.size, G.dtype, G.device)
         gram.add(G[:, spec.offset: spec.offset + spec.size], 1.0 / B)
-        out.append(HessianBlock(spec.name, spec.params, spec.offset, gram.matrix()))
+        out.append(HessianBlock(spec.name, spec.params, spec.offset, gram.matrix(), True))
     return out

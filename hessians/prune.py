@@ -11,10 +11,14 @@ repair is reported.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import scipy.linalg as sla
+import scipy.sparse as sp
+import torch
 
 from qlsa.matrices import is_hermitian
 from qlsa.spectrum import extreme_eigenvalues
@@ -29,7 +33,7 @@ from .sparsity import _dense, p_sparsity
 class PruneResult:
     """The pruned matrix with what was done to it and how its extreme eigenvalues moved."""
 
-    matrix: np.ndarray
+    sparse: sp.csr_matrix
     max_row_nnz: int
     kept_fraction: float
     damping: float
@@ -39,11 +43,16 @@ class PruneResult:
     strategy: str = "symmetric"
     symmetric: bool = True
     broke_pd: bool = False          # not positive definite (as a quadratic form) before the repair
-    cholesky: tuple | None = None   # scipy cho_factor of ``matrix`` from the PD test, where it is symmetric
+    cholesky: tuple | None = None   # scipy cho_factor of the pruned matrix from the PD test, where it is symmetric
+    factor_seconds: float = 0.0     # measured: the PD test's Cholesky factorisations (a solve reusing it skips them)
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """The pruned matrix, dense."""
+        return self.sparse.toarray()
 
     def to_dict(self) -> dict:
-        d = jsonable({k: v for k, v in vars(self).items() if k not in ("matrix", "cholesky")})
-        return d
+        return jsonable({k: v for k, v in vars(self).items() if k not in ("sparse", "cholesky", "matrix")})
 
 
 def _budgets(H: np.ndarray, d: int | None, p: float | None) -> np.ndarray:
@@ -60,109 +69,166 @@ def _budgets(H: np.ndarray, d: int | None, p: float | None) -> np.ndarray:
 STRATEGIES = ("symmetric", "rowwise", "random", "banded")
 
 
-def _accept_safe(I: np.ndarray, J: np.ndarray, cap: np.ndarray, keep: np.ndarray) -> None:
-    """The greedy pass over pairs (I[k], J[k]), in this order, under row capacities ``cap``, in
-    vectorised rounds. A pair whose rank among the remaining pairs of row i is below cap[i], and
-    likewise for j, is accepted whatever the pairs before it do (at most rank earlier pairs touch
-    either row); pairs touching a full row are rejected; by induction over the order, the rest
-    then decide exactly as in the sequential pass. Each round accepts at least the first pair."""
-    while I.size:
-        live = (cap[I] > 0) & (cap[J] > 0)
-        I, J = I[live], J[live]
-        if not I.size:
-            return
-        m = I.size
-        ends = np.concatenate([I, J])
-        o = np.lexsort((np.tile(np.arange(m), 2), ends))          # by row, then by position in the order
+def _accept_safe(I: np.ndarray, J: np.ndarray, cap: np.ndarray) -> np.ndarray:
+    """The greedy pass over pairs (I[k], J[k]), in this order, under row capacities ``cap``
+    (decremented), in vectorised rounds; returns which pairs it accepts. A pair whose rank among
+    the remaining pairs of row i is below cap[i], and likewise for j, is accepted whatever the
+    pairs before it do (at most rank earlier pairs touch either row); pairs touching a full row
+    are rejected; by induction over the order, the rest then decide exactly as in the sequential
+    pass. Each round accepts at least the first pair."""
+    n = cap.size
+    accepted = np.zeros(I.size, dtype=bool)
+    idx = np.arange(I.size)
+    while idx.size:
+        idx = idx[(cap[I[idx]] > 0) & (cap[J[idx]] > 0)]
+        if not idx.size:
+            break
+        i, j, m = I[idx], J[idx], idx.size
+        ends = np.concatenate([i, j])
+        o = np.argsort(ends * m + np.tile(np.arange(m), 2))       # by row, then by position in the order
+        e = ends[o]
+        first = np.zeros(2 * m, dtype=np.int64)                   # where each row's run starts in e
+        starts = np.flatnonzero(e[1:] != e[:-1]) + 1
+        first[starts] = starts
         rank = np.empty(2 * m, dtype=np.int64)
-        rank[o] = np.arange(2 * m) - np.searchsorted(ends[o], ends[o], side="left")
-        safe = (rank[:m] < cap[I]) & (rank[m:] < cap[J])
-        si, sj = I[safe], J[safe]
-        keep[si, sj] = True
-        keep[sj, si] = True
-        np.subtract.at(cap, si, 1)
-        np.subtract.at(cap, sj, 1)
-        I, J = I[~safe], J[~safe]
+        rank[o] = np.arange(2 * m) - np.maximum.accumulate(first)
+        safe = (rank[:m] < cap[i]) & (rank[m:] < cap[j])
+        accepted[idx[safe]] = True
+        cap -= np.bincount(i[safe], minlength=n) + np.bincount(j[safe], minlength=n)
+        idx = idx[~safe]
+    return accepted
 
 
-def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -> np.ndarray:
-    """Keep the diagonal, then pairs (i, j)/(j, i) in decreasing |a_ij| (ties in row-major order)
-    or a seeded random order, each while both rows are under budget — vectorised, no loop over
-    entries. In rounds: the ``take`` smallest keys among the open pairs after the last round
-    (about 4·Σd at first, ×4 per round while rows stay open; every pair tied with the take-th
-    is included, so each round is a prefix of the order) are found by streaming A in row blocks,
-    sorted, and passed to :func:`_accept_safe` in chunks of 4n. Memory: one row block and the
-    candidates, never the n²/2 pairs (the ``random`` order holds its n × n key matrix)."""
+def _stable_order(key: np.ndarray) -> np.ndarray:
+    """``np.argsort(key, kind="stable")``, faster: a quicksort where no two keys tie; where keys
+    fit float32 (a float32 block's entries tie often), one quicksort of the composite
+    (order-preserving bits of the key) · 2³² + position."""
+    o = np.argsort(key)
+    if not np.any(key[o[1:]] == key[o[:-1]]):
+        return o
+    k32 = key.astype(np.float32) + np.float32(0)                  # + 0: −0 and 0 tie, as in the comparison
+    if key.size >= 1 << 32 or not np.array_equal(k32, key):
+        return np.argsort(key, kind="stable")
+    bits = k32.view(np.uint32)
+    bits = np.where(bits >> 31, ~bits, bits | np.uint32(1 << 31)).astype(np.uint64)   # IEEE order as unsigned
+    return np.argsort((bits << np.uint64(32)) | np.arange(key.size, dtype=np.uint64))
+
+
+def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The off-diagonal pairs (I, J), I < J, that the greedy keeps: pairs in increasing key —
+    −|a_ij| (ties in row-major order) or, for ``random``, the pair's place in a seeded
+    permutation of the non-zero upper pairs — each while both rows are under budget (less one
+    for a non-zero diagonal); zero entries are never kept.
+
+    Vectorised, no loop over entries, in rounds: a round takes every open pair (both rows under
+    budget) with floor < key ≤ τ — a prefix of what is left of the order — found by streaming
+    A's open rows and columns through torch in row blocks; τ is the key below which about
+    ``take`` open pairs lie, read off a sample (``take`` = 4·Σd + n at first, d the budgets). The
+    round's pairs, sorted, go through :func:`_accept_safe`; floor becomes τ, and ``take`` is
+    4·Σd + m again for the m rows still open. Memory: one row
+    block and the round's pairs, never the n²/2 pairs (``random`` holds its n × n key matrix)."""
     n = A.shape[0]
-    keep = np.zeros((n, n), dtype=bool)
-    diag_nz = np.diag(A) != 0
-    keep[np.arange(n), np.arange(n)] = diag_nz
-    cap = budget.astype(np.int64) - diag_nz
+    cap = np.maximum(budget.astype(np.int64) - (np.diag(A) != 0), 0)
     if order_by == "magnitude":
-        def keys(rows, cols):
-            return -np.abs(A[rows, cols])
+        T = torch.from_numpy(A)
+
+        def window(block: torch.Tensor, floor: float, tau: float) -> tuple[torch.Tensor, torch.Tensor]:
+            """Which entries have floor < key ≤ τ and are non-zero, and their keys' source."""
+            M = block.abs()                                       # key −|a|: ≤ τ ⟺ |a| ≥ −τ
+            ok = M >= -tau if tau < 0 else M > 0
+            return (ok & (M < -floor) if floor > -np.inf else ok), M
+
+        def key_of(values: torch.Tensor) -> np.ndarray:
+            return -values.numpy()
     else:
         iu, ju = np.triu_indices(n, k=1)
         nz = A[iu, ju] != 0
-        order = np.random.default_rng(seed).permutation(int(nz.sum()))
         R = np.full((n, n), np.inf)
-        R[iu[nz][order], ju[nz][order]] = np.arange(order.size)     # the pair drawn k-th has key k
-        del iu, ju, nz, order
+        drawn = np.empty(int(nz.sum()))
+        drawn[np.random.default_rng(seed).permutation(drawn.size)] = np.arange(drawn.size)
+        R[iu[nz], ju[nz]] = R[ju[nz], iu[nz]] = drawn            # the pair drawn k-th has key k; zeros ∞
+        del iu, ju, nz, drawn
+        T = torch.from_numpy(R)
 
-        def keys(rows, cols):
-            return R[rows, cols]
-    take, floor = 4 * int(np.maximum(cap, 0).sum()) + n, -np.inf
-    while True:
-        live = np.flatnonzero(cap > 0)                            # only open rows and columns are scanned
-        m = live.size
-        if m < 2:
-            break
-        whole = m == n
-        K, I, J = np.empty(0), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-        bound, step = np.inf, max(1, (1 << 22) // m)
-        for a in range(0, m, step):
-            b = min(a + step, m)
-            ri, cj = live[a:b], live[a + 1:]                      # columns after the block's first row
-            if not cj.size:
-                continue
-            k = keys(slice(a, b), slice(a + 1, None)) if whole else keys(*np.ix_(ri, cj))
-            ok = np.ones(k.shape, dtype=bool) if bound == np.inf else k <= bound   # bound: take-th smallest so far
-            ok[:, : b - a - 1] &= np.triu(np.ones((b - a, b - a - 1), dtype=bool))          # strictly upper
-            if floor > -np.inf:
-                ok &= k > floor
-            bi, bj = np.nonzero(ok)
-            K, I, J = np.concatenate([K, k[bi, bj]]), np.concatenate([I, ri[bi]]), np.concatenate([J, cj[bj]])
-            if K.size > take:                                     # keep the take smallest (and their ties)
-                bound = np.partition(K, take - 1)[take - 1]
-                sel = K <= bound
-                K, I, J = K[sel], I[sel], J[sel]
-        if not K.size:
-            break
-        o = np.lexsort((I * n + J, K))                            # by key, ties in row-major order
-        I, J, floor = I[o], J[o], K.max()
-        nonzero = A[I, J] != 0                                    # zero entries are never kept
-        I, J = I[nonzero], J[nonzero]
+        def window(block: torch.Tensor, floor: float, tau: float) -> tuple[torch.Tensor, torch.Tensor]:
+            return (block > floor) & (block <= tau) & (block < np.inf), block
+
+        def key_of(values: torch.Tensor) -> np.ndarray:
+            return values.numpy()
+    sample = np.random.default_rng(0)
+    out_i, out_j = [np.empty(0, dtype=np.int64)], [np.empty(0, dtype=np.int64)]
+    take, floor = 4 * int(cap.sum()) + n, -np.inf
+    while (m := int(np.count_nonzero(cap))) >= 2:
+        live = np.flatnonzero(cap)                                # only open rows and columns are scanned
+        pairs = m * (m - 1) / 2
+        tau = np.inf
+        if take < pairs / 2:                                      # else the round takes all that is left
+            a, b = sample.integers(0, m, (2, int(min(1 << 16, max(1 << 10, pairs / 16)))))
+            a, b = live[a[a != b]], live[b[a != b]]
+            ok, src = window(T[torch.from_numpy(a), torch.from_numpy(b)], -np.inf, np.inf)
+            k = key_of(src[ok])
+            q = np.mean(k <= floor) + take / pairs if k.size else 1.0
+            tau = np.inf if q >= 1 else float(np.quantile(k, q))
+        # Most rows open: contiguous slabs of all rows, closed ones masked; else the open rows' copy.
+        slab = 2 * m > n
+        ids, opened = (np.arange(n), torch.from_numpy(cap > 0)) if slab else (live, None)
+        idx, size = torch.from_numpy(ids), ids.size
+        found_k, found_i, found_j = [], [], []
+        step = max(1, (1 << 22) // size)
+        for r0 in range(0, size - 1, step):
+            r1 = min(r0 + step, size - 1)
+            block = T[r0:r1, r0 + 1:] if slab else T.index_select(0, idx[r0:r1]).index_select(1, idx[r0 + 1:])
+            ok, src = window(block, floor, tau)
+            ok[:, : r1 - r0] &= _UPPER[: r1 - r0, : r1 - r0]      # strictly upper: column r0 + 1 + c > row r0 + r
+            if slab and m < n:
+                ok &= opened[r0:r1, None] & opened[None, r0 + 1:]
+            bi, bj = ok.nonzero(as_tuple=True)
+            found_k.append(key_of(src[bi, bj]))
+            found_i.append(bi.numpy() + r0)
+            found_j.append(bj.numpy() + r0 + 1)
+        key = np.concatenate(found_k)
+        if not key.size:
+            if tau == np.inf:
+                break
+            take *= 4                                             # the sample put τ below every open pair
+            continue
+        I, J = ids[np.concatenate(found_i)], ids[np.concatenate(found_j)]
+        o = _stable_order(key)                                    # by key, ties in the scan's row-major order
+        I, J = I[o], J[o]
         for s in range(0, I.size, 4 * n):
-            _accept_safe(I[s: s + 4 * n], J[s: s + 4 * n], cap, keep)
-        take *= 4
-    return keep
+            acc = _accept_safe(I[s: s + 4 * n], J[s: s + 4 * n], cap)
+            out_i.append(I[s: s + 4 * n][acc])
+            out_j.append(J[s: s + 4 * n][acc])
+        if tau == np.inf:
+            break
+        floor, take = tau, 4 * int(cap.sum()) + int(np.count_nonzero(cap))
+    return np.concatenate(out_i), np.concatenate(out_j)
 
 
-def _keep_mask(A: np.ndarray, budget: np.ndarray, strategy: str, seed: int) -> np.ndarray:
+_UPPER = torch.ones(1 << 11, 1 << 11, dtype=torch.bool).triu()   # a block has ≤ 2²²/m rows, m ≥ its rows
+
+
+def _kept_positions(A: np.ndarray, budget: np.ndarray, strategy: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column indices of the off-diagonal entries the strategy keeps."""
     n = A.shape[0]
     if strategy in ("symmetric", "random"):
-        return _greedy_pairs(A, budget, "magnitude" if strategy == "symmetric" else "random", seed)
+        I, J = _greedy_pairs(A, budget, "magnitude" if strategy == "symmetric" else "random", seed)
+        return np.concatenate([I, J]), np.concatenate([J, I])
     if strategy == "rowwise":                 # each row its own top-d by |a_ij|: the paper's code, not symmetric
         rank = np.empty((n, n), dtype=np.int64)
         np.put_along_axis(rank, np.argsort(-np.abs(A), axis=1, kind="stable"), np.arange(n)[None, :], axis=1)
-        return (rank < budget[:, None]) & (A != 0)
-    half = (budget - 1) // 2                  # banded: |i − j| ≤ (d − 1)/2, symmetric by the smaller width
-    i, j = np.indices((n, n))
-    return (np.abs(i - j) <= np.minimum(half[:, None], half[None, :])) & (A != 0)
+        keep = (rank < budget[:, None]) & (A != 0)
+    else:                                     # banded: |i − j| ≤ (d − 1)/2, symmetric by the smaller width
+        half = (budget - 1) // 2
+        i, j = np.indices((n, n))
+        keep = (np.abs(i - j) <= np.minimum(half[:, None], half[None, :])) & (A != 0)
+    keep[np.diag_indices(n)] = False
+    return np.nonzero(keep)
 
 
 def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
-          track_eigs: bool = True, strategy: str = "symmetric", seed: int = 0) -> PruneResult:
+          track_eigs: bool = True, strategy: str = "symmetric", seed: int = 0,
+          lambda_min: float | None = None, overwrite: bool = False) -> PruneResult:
     """Prune to ≤ d (or p%-mass) non-zeros per row and repair positive definiteness.
 
     ``strategy``: ``symmetric`` (default, DESIGN §3.5: pairs by decreasing magnitude, diagonal
@@ -170,48 +236,64 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     (d − 1)/2) or ``rowwise`` (each row's d largest |h_ij| on its own, as the paper's code does:
     the result is in general not symmetric, and its PD test and repair act on the quadratic form
     xᵀPx, i.e. on (P + Pᵀ)/2). ``broke_pd`` says whether the pruned matrix was not positive
-    definite before the repair. ``track_eigs=False`` skips the before/after extreme eigenvalues
-    (reported as NaN) unless a repair needs them.
+    definite before the repair; the repair's target is λ_min(H), or ``lambda_min`` where the
+    caller knows a lower bound of it (a PSD curvature + δ·I: δ), which saves its eigen-solve.
+    ``track_eigs=False`` skips the before/after extreme eigenvalues (reported as NaN) unless a
+    repair needs them. The pruned matrix is held sparse (``sparse``, CSR); ``matrix`` is its
+    dense form, made when asked for. The PD test factorises a dense n × n buffer in place (its
+    factor is ``cholesky``): a new one, or, with ``overwrite=True``, a float64 ndarray H's own
+    memory (H is destroyed; saves allocating and touching n² · 8 bytes).
     """
     check_choice(strategy, STRATEGIES, "pruning strategy")
     A = _dense(H)
     if not is_hermitian(A):
         raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
     n = A.shape[0]
-    P = np.where(_keep_mask(A, _budgets(A, d, p), strategy, seed), A, 0.0)
-    symmetric = strategy != "rowwise" or bool(np.array_equal(P, P.T))   # the others are by construction
-    form = (lambda M: M) if symmetric else (lambda M: (M + M.T) / 2)  # noqa: E731
-
+    rows, cols = _kept_positions(A, _budgets(A, d, p), strategy, seed)
+    diag = np.arange(n)
+    rows, cols = np.concatenate([rows, diag]), np.concatenate([cols, diag])
+    S = sp.csr_matrix((A[rows, cols], (rows, cols)), shape=(n, n))
+    S.eliminate_zeros()
+    symmetric = strategy != "rowwise" or (S != S.T).nnz == 0      # the others are by construction
+    form = S if symmetric else (S + S.T) / 2                     # the quadratic form the PD test and repair see
     nan = (float("nan"), float("nan"))
-    factor = _cholesky(form(P))
+    eigs = lambda M: extreme_eigenvalues(M, exact_max_n=256)[:2]  # noqa: E731  (Lanczos beyond n = 256)
+    overwrite = overwrite and A is H
+    before = eigs(A) if track_eigs or (repair and overwrite and lambda_min is None) else nan
+    count = np.count_nonzero(A)
+    buffer = A.T if overwrite else np.empty((n, n), order="F")   # potrf works in place on Fortran order
+    t_factor = time.perf_counter()
+    factor = _cholesky(form, buffer)
+    t_factor = time.perf_counter() - t_factor
     broke_pd = factor is None
     needs_repair = repair and broke_pd
-    eigs = lambda M: extreme_eigenvalues(form(M), exact_max_n=256)[:2]  # noqa: E731  (Lanczos beyond n = 256)
-    before = eigs(A) if track_eigs or needs_repair else nan
-    after = eigs(P) if track_eigs or needs_repair else nan
+    if needs_repair and lambda_min is None and np.isnan(before[0]):
+        before = eigs(A)
+    after = eigs(form) if track_eigs or needs_repair else nan
     notes, damping = [], 0.0
     if not symmetric:
-        notes.append(f"{strategy} pruning is not symmetric: {int(np.count_nonzero(P != P.T))} entries differ "
-                     "from their transpose")
+        notes.append(f"{strategy} pruning is not symmetric: {(S != S.T).nnz} entries differ from their transpose")
     if needs_repair:
         margin = 1e-6 * max(abs(after[1]), 1e-300)
-        target = before[0] if before[0] > 0 else margin
-        damping = target - after[0] + margin
-        P[np.diag_indices(n)] += damping
-        while (factor := _cholesky(form(P))) is None:  # a Lanczos λ_min is an upper bound: widen until PD
-            P[np.diag_indices(n)] += damping
-            damping *= 2
+        floor = before[0] if lambda_min is None else lambda_min
+        damping = (floor if floor > 0 else margin) - after[0] + margin
+        t0 = time.perf_counter()
+        while (factor := _cholesky(form + damping * sp.eye(n), buffer)) is None:  # a Lanczos λ_min is an upper
+            damping *= 2                                                        # bound: widen until PD
+        t_factor += time.perf_counter() - t0
+        S = (S + damping * sp.eye(n)).tocsr()
         notes.append(f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}")
-        after = eigs(P) if track_eigs else nan
-    return PruneResult(P, int(np.count_nonzero(P, axis=1).max()), float(np.count_nonzero(P) / max(np.count_nonzero(A), 1)),
+        after = eigs(S if symmetric else (S + S.T) / 2) if track_eigs else nan
+    return PruneResult(S, int(np.diff(S.indptr).max()), float(S.nnz / max(count, 1)),
                        damping, before, after, tuple(notes), strategy, symmetric, broke_pd,
-                       factor if symmetric else None)
+                       factor if symmetric else None, t_factor)
 
 
-def _cholesky(A: np.ndarray) -> tuple | None:
-    """The Cholesky factor (``cho_factor``) of A if A is positive definite, else None."""
+def _cholesky(A: sp.spmatrix, buffer: np.ndarray) -> tuple | None:
+    """The Cholesky factor (``cho_factor``, made in ``buffer``) of A if A is positive definite, else None."""
+    A.toarray(out=buffer)
     try:
-        return sla.cho_factor(A, check_finite=False)
+        return sla.cho_factor(buffer, overwrite_a=True, check_finite=False)
     except sla.LinAlgError:
         return None
 

@@ -1,6 +1,7 @@
 import math
 
 import numpy as np
+import scipy.linalg as sla
 import pytest
 import torch
 from torch import nn
@@ -114,6 +115,18 @@ def test_ggn_with_indefinite_loss_curvature_matches_explicit_product():
         for b in capture(model, loss, x, y, structure=structure, kind="ggn", progress=False):
             sl = slice(b.offset, b.offset + b.size)
             torch.testing.assert_close(b.matrix, G[sl, sl], rtol=1e-5, atol=1e-8)
+            assert not b.psd                        # a non-convex loss: not PSD by construction
+
+
+def test_blocks_say_whether_they_are_psd_by_construction():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 5), nn.Tanh(), nn.Linear(5, 3)).double()
+    x, y = torch.randn(8, 4, dtype=D), torch.randint(0, 3, (8,))
+    for kind, psd in (("ggn", True), ("fisher", True), ("exact", False)):
+        for b in capture(model, F.cross_entropy, x, y, structure="layer", kind=kind, progress=False):
+            assert b.psd is psd, kind
+            if psd:
+                assert torch.linalg.eigvalsh(b.matrix).min() > -1e-12
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -254,6 +267,25 @@ def test_prune_is_symmetric_bounded_diagonal_kept_and_pd(d):
         assert np.array_equal(P, H) and r.damping == 0
 
 
+def test_prune_in_place_with_a_known_lambda_min():
+    """overwrite=True: H's memory becomes the PD test's factor, the result (sparse) is the same
+    as a copying prune's, and a repair lifts λ_min to the caller's bound."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((300, 30))
+    H = X @ X.T / 30 + 0.1 * np.eye(300)                    # PSD + 0.1·I, rank-deficient Gram part
+    ref = prune(H, d=4, track_eigs=False)
+    assert ref.broke_pd
+    work = H.copy()
+    r = prune(work, d=4, track_eigs=False, lambda_min=0.1, overwrite=True)
+    assert np.shares_memory(r.cholesky[0], work)
+    diff = (r.sparse - ref.sparse).toarray()
+    diff[np.diag_indices(300)] = 0                           # off-diagonal pattern and values identical
+    assert np.array_equal(diff, np.zeros_like(diff))
+    assert np.linalg.eigvalsh(r.matrix).min() >= 0.1 * (1 - 1e-3)
+    b = rng.standard_normal(300)
+    np.testing.assert_allclose(sla.cho_solve(r.cholesky, b), np.linalg.solve(r.matrix, b), rtol=1e-8)
+
+
 def test_prune_keeps_largest_pairs_greedily():
     H = np.array([[5.0, 4.0, 1.0], [4.0, 5.0, 3.0], [1.0, 3.0, 5.0]])
     P = prune(H, d=2, repair=False).matrix
@@ -300,8 +332,44 @@ def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
         A = rng.integers(-3, 4, (n, n)).astype(float) if t % 2 else rng.standard_normal((n, n))  # ties, zeros
         A = (A + A.T) / 2
         budget = rng.integers(1, max(2, n // 3) + 1, n)
-        assert np.array_equal(_greedy_pairs(A, budget, "magnitude", 0), _sequential_greedy(A, budget))
-        assert np.array_equal(_greedy_pairs(A, budget, "random", t), _sequential_greedy(A, budget, seed=t))
+        for order, seed in (("magnitude", None), ("random", t)):
+            keep = np.diag(np.diag(A) != 0)
+            I, J = _greedy_pairs(A, budget, order, seed or 0)
+            keep[I, J] = keep[J, I] = True
+            assert np.array_equal(keep, _sequential_greedy(A, budget, seed=seed)), (t, order)
+
+
+def test_vectorised_pruning_over_several_rounds(monkeypatch):
+    """Hubs (rows with large entries to every row) fill first, so the other rows are decided
+    over several rounds of the streamed selection; ties and zeros included, random order too.
+    The result is still the sequential definition."""
+    from hessians.prune import _greedy_pairs
+    rounds = []
+    quantile = np.quantile
+    monkeypatch.setattr(np, "quantile", lambda *a, **k: rounds.append(1) or quantile(*a, **k))
+    rng = np.random.default_rng(11)
+    for n, hubs, d in ((160, 6, 5), (400, 20, 3)):
+        A = rng.integers(-2, 3, (n, n)).astype(float)
+        A[:hubs] = 50 + rng.integers(0, 3, (hubs, n))
+        A = np.maximum(A, A.T) + np.minimum(A, A.T)               # symmetric, hubs' rows and columns large
+        budget = rng.integers(1, d, n)
+        for order, seed in (("magnitude", None), ("random", 3)):
+            keep = np.diag(np.diag(A) != 0)
+            I, J = _greedy_pairs(A, budget, order, seed or 0)
+            keep[I, J] = keep[J, I] = True
+            assert np.array_equal(keep, _sequential_greedy(A, budget, seed=seed)), (n, order)
+    assert len(rounds) > 4                                        # more than one round per call
+
+
+def test_stable_order_is_numpys_stable_argsort():
+    from hessians.prune import _stable_order
+    rng = np.random.default_rng(2)
+    for t in range(60):
+        n = int(rng.integers(1, 2000))
+        k = (rng.integers(-4, 4, n).astype(float), rng.standard_normal(n).astype(np.float32).astype(float),
+             rng.standard_normal(n))[t % 3]
+        k[rng.random(n) < 0.2] = -0.0 if t % 2 else 0.0                  # −0 ties with 0
+        assert np.array_equal(_stable_order(k), np.argsort(k, kind="stable"))
 
 
 def test_prune_strategies_against_their_definitions():
