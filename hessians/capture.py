@@ -250,19 +250,18 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, ma
         x, y = inputs[start: start + per], targets[start: start + per]
         b = x.shape[0]
         jac = vmap(jacrev(f_single), in_dims=(None, 0))(params, x)
-        J = torch.cat([jac[n].reshape(b, n_out, -1) for n in params], dim=2)           # b × C × n
-        del jac
         out = vmap(f_single, in_dims=(None, 0))(params, x)
         lam, V = torch.linalg.eigh(vmap(hessian(loss_single))(out, y).reshape(b, n_out, n_out))
         tol = 10 * n_out * torch.finfo(dtype).eps * lam.abs().amax(dim=1, keepdim=True)
-        W = V.mT @ J                                                                    # rows v_kᵀ·J_i
-        for sign, rows in ((1.0, lam > 0), (-1.0, lam < -tol)):
-            if not rows.any():
-                continue
-            convex &= sign > 0
-            S = (lam.abs().sqrt().unsqueeze(2) * W)[rows]                               # (terms) × n
-            for spec, gram in zip(specs, grams):
-                gram.add(S[:, spec.offset: spec.offset + spec.size], sign / B)
+        signs = [(sign, rows) for sign, rows in ((1.0, lam > 0), (-1.0, lam < -tol)) if rows.any()]
+        convex &= all(sign > 0 for sign, _ in signs)
+        scaled_V = lam.abs().sqrt().unsqueeze(1) * V                                     # columns √|λ_k|·v_k
+        for spec, gram in zip(specs, grams):               # each block's rows from its own parameters' Jacobian:
+            J = torch.cat([jac[n].reshape(b, n_out, -1) for n in spec.params], dim=2)   # b × C × n_b, contiguous
+            W = scaled_V.mT @ J                                                          # rows √|λ_k|·v_kᵀ·J_i
+            for sign, rows in signs:
+                gram.add(W[rows], sign / B)                                              # (terms) × n_b
+        del jac
         bar.update(1)
     bar.close()
     return [HessianBlock(s.name, s.params, s.offset, g.matrix(), convex) for s, g in zip(specs, grams)]
