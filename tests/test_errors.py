@@ -198,3 +198,14 @@ def test_an_unexpected_exception_keeps_its_traceback_and_says_bug(monkeypatch, c
     assert main(["estimate", str(files / "A.npy")]) == 1
     err = capsys.readouterr().err
     assert "Traceback" in err and "RuntimeError: boom" in err and "bug in qlsa" in err
+
+
+def test_a_closed_pipe_on_stdout_ends_quietly(monkeypatch, capsys):
+    """``qlsa … | head``: the reader goes away; no error line, no traceback, exit 141 (SIGPIPE's)."""
+    import qlsa.cli.estimate as cli_estimate
+
+    def closed(args):
+        raise BrokenPipeError(32, "Broken pipe")
+    monkeypatch.setattr(cli_estimate, "_run_estimate", closed)
+    assert main(["estimate", "x.npy"]) == 141
+    assert capsys.readouterr().err == ""

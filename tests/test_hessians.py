@@ -284,6 +284,8 @@ def test_prune_in_place_with_a_known_lambda_min():
     assert np.linalg.eigvalsh(r.matrix).min() >= 0.1 * (1 - 1e-3)
     b = rng.standard_normal(300)
     np.testing.assert_allclose(sla.cho_solve(r.cholesky, b), np.linalg.solve(r.matrix, b), rtol=1e-8)
+    same = prune(H.copy(), d=4, track_eigs=False, overwrite=True)   # no bound given: λ_min(H) taken first
+    assert same.damping == ref.damping and (same.sparse != ref.sparse).nnz == 0
 
 
 def test_prune_keeps_largest_pairs_greedily():

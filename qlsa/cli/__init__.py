@@ -4,12 +4,14 @@ One module per subcommand (``estimate``, ``calibrate``, ``circuit``, ``train``),
 ``add_<name>(sub)`` and the ``_run_<name>(args)`` it registers. The one error path is
 :func:`main`: a :class:`qlsa.errors.QlsaError`, an OS-level failure to read or write a path
 and a usage error each become one line ``qlsa <cmd>: error: <what> (<what to do>)`` on stderr
-and exit code 2; any other exception is a bug and keeps its traceback, with a line saying so.
+and exit code 2; a closed pipe on stdout (``qlsa … | head``) ends quietly with 141, as SIGPIPE
+would; any other exception is a bug and keeps its traceback, with a line saying so.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Sequence
 
@@ -69,6 +71,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except QlsaError as exc:
         print(f"qlsa {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:            # the reader went away (``qlsa … | head``): stop quietly, as SIGPIPE would
+        try:                           # no second error when Python flushes stdout at exit
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):  # stdout is no file descriptor (captured, embedded)
+            pass
+        return 128 + 13
     except OSError as exc:
         print(f"qlsa {args.command}: error: {_os_error(exc)}", file=sys.stderr)
         return 2
