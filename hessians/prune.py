@@ -5,8 +5,9 @@ baselines of Figure 2(g)): the diagonal is always kept; off-diagonal pairs (i, j
 decreasing |h_ij| and kept together while both row i and row j hold fewer than their budget
 d_i (d for all rows, or each row's p%-sparsity). The result is exactly symmetric with at most
 d_i non-zeros in row i. If it is no longer positive definite it is repaired by δ·I with
-δ = λ_min(H) − λ_min(H_pruned) + margin (so λ_min returns to the unpruned value), and the
-repair is reported.
+δ = λ_min(H) − λ_min(H_pruned) + margin (so λ_min returns to the unpruned value, or to a lower
+bound of it that the caller knows), and the repair is reported. The PD test is a Cholesky
+factorisation, kept for the solve.
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -
     A's open rows and columns through torch in row blocks; τ is the key below which about
     ``take`` open pairs lie, read off a sample (``take`` = 4·Σd + n at first, d the budgets). The
     round's pairs, sorted, go through :func:`_accept_safe`; floor becomes τ, and ``take`` is
-    4·Σd + m again for the m rows still open. Memory: one row
-    block and the round's pairs, never the n²/2 pairs (``random`` holds its n × n key matrix)."""
+    4·Σd + m again for the m rows still open. Memory: one row block and the round's pairs,
+    never the n²/2 pairs (``random`` holds its n × n key matrix)."""
     n = A.shape[0]
     cap = np.maximum(budget.astype(np.int64) - (np.diag(A) != 0), 0)
     if order_by == "magnitude":
@@ -205,7 +206,7 @@ def _greedy_pairs(A: np.ndarray, budget: np.ndarray, order_by: str, seed: int) -
     return np.concatenate(out_i), np.concatenate(out_j)
 
 
-_UPPER = torch.ones(1 << 11, 1 << 11, dtype=torch.bool).triu()   # a block has ≤ 2²²/m rows, m ≥ its rows
+_UPPER = torch.ones(1 << 11, 1 << 11, dtype=torch.bool).triu()   # a block's rows r ≤ 2²²/size and ≤ size: r ≤ 2¹¹
 
 
 def _kept_positions(A: np.ndarray, budget: np.ndarray, strategy: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
