@@ -87,7 +87,11 @@ def _step_job(which: str, queue) -> None:
     import resource
     model, x, y = _mlp_batch(784)
     t0 = time.perf_counter()
-    parts = _qnewton_step(model, x, y)[1] if which == "qnewton" else _torch_step(model, x, y) or {}
+    parts = {}
+    if which == "qnewton":
+        parts = _qnewton_step(model, x, y)[1]
+    else:
+        _torch_step(model, x, y)
     queue.put((time.perf_counter() - t0, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, parts))
 
 

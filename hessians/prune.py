@@ -255,7 +255,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     rows, cols = np.concatenate([rows, diag]), np.concatenate([cols, diag])
     S = sp.csr_matrix((A[rows, cols], (rows, cols)), shape=(n, n))
     S.eliminate_zeros()
-    symmetric = strategy != "rowwise" or (S != S.T).nnz == 0      # the others are by construction
+    asymmetric = (S != S.T).nnz if strategy == "rowwise" else 0    # the others are symmetric by construction
+    symmetric = asymmetric == 0
     form = S if symmetric else (S + S.T) / 2                     # the quadratic form the PD test and repair see
     nan = (float("nan"), float("nan"))
     eigs = lambda M: extreme_eigenvalues(M, exact_max_n=256)[:2]  # noqa: E731  (Lanczos beyond n = 256)
@@ -273,7 +274,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     after = eigs(form) if track_eigs or needs_repair else nan
     notes, damping = [], 0.0
     if not symmetric:
-        notes.append(f"{strategy} pruning is not symmetric: {(S != S.T).nnz} entries differ from their transpose")
+        notes.append(f"{strategy} pruning is not symmetric: {asymmetric} entries differ from their transpose")
     if needs_repair:
         margin = 1e-6 * max(abs(after[1]), 1e-300)
         floor = before[0] if lambda_min is None else lambda_min

@@ -176,7 +176,8 @@ class QNewton(torch.optim.Optimizer):
             if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation
                 lam_min = extreme_eigenvalues(H)[0]
                 extra = max(s.regularization - lam_min, s.regularization)
-                H = H + extra * sp.eye(H.shape[0], format="csr") if sp.issparse(H) else H + extra * np.eye(H.shape[0])
+                H = (H + extra * sp.eye(H.shape[0], format="csr")).tocsr() if sp.issparse(H) else \
+                    regularize(H, extra, copy=False)
                 damping += extra
                 factor = None
                 cond = condition_number(H, tol=0.05, exact_max_n=256)
@@ -196,8 +197,8 @@ class QNewton(torch.optim.Optimizer):
             update[offset: offset + size] = res.x
             rows.append(LedgerRow(self.method, step, name, size, e.kappa, e.sparsity, e.alpha, e.query_count,
                                   decision.quantum_seconds, decision.classical_seconds, decision.processor,
-                                  measured, charged, damping, res.method, loss, kept, broke, t_capture, t1 - t0 - factor_seconds,
-                                  t2 - t1, t3 - t2))
+                                  measured, charged, damping, res.method, loss, kept, broke, t_capture,
+                                  t1 - t0 - factor_seconds, t2 - t1, t3 - t2))
         self._apply(update)
         self.state["step"] = step + 1
         return rows

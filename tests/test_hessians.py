@@ -326,8 +326,16 @@ def _sequential_greedy(A, budget, seed=None):
     return keep
 
 
-def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
+def _greedy_mask(A, budget, order, seed):
+    """The kept pattern of ``_greedy_pairs``: the non-zero diagonal and each pair both ways."""
     from hessians.prune import _greedy_pairs
+    keep = np.diag(np.diag(A) != 0)
+    I, J = _greedy_pairs(A, budget, order, seed or 0)
+    keep[I, J] = keep[J, I] = True
+    return keep
+
+
+def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
     rng = np.random.default_rng(5)
     for t in range(60):
         n = int(rng.integers(2, 60))
@@ -335,17 +343,14 @@ def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
         A = (A + A.T) / 2
         budget = rng.integers(1, max(2, n // 3) + 1, n)
         for order, seed in (("magnitude", None), ("random", t)):
-            keep = np.diag(np.diag(A) != 0)
-            I, J = _greedy_pairs(A, budget, order, seed or 0)
-            keep[I, J] = keep[J, I] = True
-            assert np.array_equal(keep, _sequential_greedy(A, budget, seed=seed)), (t, order)
+            assert np.array_equal(_greedy_mask(A, budget, order, seed), _sequential_greedy(A, budget, seed=seed)), \
+                (t, order)
 
 
 def test_vectorised_pruning_over_several_rounds(monkeypatch):
     """Hubs (rows with large entries to every row) fill first, so the other rows are decided
     over several rounds of the streamed selection; ties and zeros included, random order too.
     The result is still the sequential definition."""
-    from hessians.prune import _greedy_pairs
     rounds = []
     quantile = np.quantile
     monkeypatch.setattr(np, "quantile", lambda *a, **k: rounds.append(1) or quantile(*a, **k))
@@ -356,10 +361,8 @@ def test_vectorised_pruning_over_several_rounds(monkeypatch):
         A = np.maximum(A, A.T) + np.minimum(A, A.T)               # symmetric, hubs' rows and columns large
         budget = rng.integers(1, d, n)
         for order, seed in (("magnitude", None), ("random", 3)):
-            keep = np.diag(np.diag(A) != 0)
-            I, J = _greedy_pairs(A, budget, order, seed or 0)
-            keep[I, J] = keep[J, I] = True
-            assert np.array_equal(keep, _sequential_greedy(A, budget, seed=seed)), (n, order)
+            assert np.array_equal(_greedy_mask(A, budget, order, seed), _sequential_greedy(A, budget, seed=seed)), \
+                (n, order)
     assert len(rounds) > 4                                        # more than one round per call
 
 
