@@ -16,12 +16,17 @@ from qlsa.errors import InvalidParameterError
 PAPER_PS = (50, 75, 90, 95)
 
 
-def _dense(H) -> np.ndarray:
+def _dense(H, single: bool = False) -> np.ndarray:
+    """H as a float64 ndarray, no copy where it is one; ``single``: C-contiguous, float32 kept as float32."""
     if hasattr(H, "detach"):
         H = H.detach().cpu().numpy()
     if hasattr(H, "toarray"):
         H = H.toarray()
-    H = np.asarray(H, dtype=float)
+    H = np.asarray(H)
+    if single:
+        H = np.ascontiguousarray(H, dtype=np.float32 if H.dtype == np.float32 else float)
+    else:
+        H = np.asarray(H, dtype=float)
     if H.ndim != 2 or H.shape[0] != H.shape[1] or H.size == 0:
         raise InvalidParameterError(f"expected a non-empty square matrix, got shape {H.shape}")
     return H

@@ -15,7 +15,7 @@ import torch
 from estimators import ClassicalCostModel, condition_number, estimate, load_calibration
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
-from hessians.prune import STRATEGIES
+from hessians.prune import STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
 from qlsa.matrices import is_hermitian
@@ -131,6 +131,8 @@ class QNewton(torch.optim.Optimizer):
             from estimators.classical_cost import classical_cost_model
             classical_model = getattr(policy.classical, "model", None) or classical_cost_model("cholesky")
         super().__init__([p for p in model.parameters() if p.requires_grad], {"lr": settings.lr})
+        if settings.prune_d is not None:
+            compile_kernels()                    # numba compiles (or loads) here, not in the first timed step
         self.model, self.loss_fn, self.policy = model, loss_fn, policy
         self.classical_model, self.settings, self.method, self.seed = classical_model, settings, method, seed
         self.state["step"] = 0
@@ -156,21 +158,22 @@ class QNewton(torch.optim.Optimizer):
         update = np.zeros_like(g)
         rows = []
         for k in range(len(blocks)):
-            b, blocks[k] = blocks[k], None        # a block's matrix is freed once its float64 copy is made
+            b, blocks[k] = blocks[k], None        # a block's matrix is freed once it is pruned
             t0 = time.perf_counter()
-            H = b.matrix.detach().to("cpu", torch.float64, copy=True).numpy()
+            H = b.matrix.detach().to("cpu").numpy()                 # as captured (float32 for a float32 model)
             name, offset, size, psd = b.name, b.offset, b.size, b.psd
             del b
-            H = regularize(H, s.regularization, copy=False)
             damping, kept, broke, factor, factor_seconds = s.regularization, 1.0, False, None, 0.0
-            if s.prune_d is not None and s.prune_d < H.shape[0]:
-                # The PD test's Cholesky factor is reused by the solve; the pruned block goes on as
-                # CSR. A PSD curvature + δ·I has λ_min ≥ δ, the repair's target: then H's own
-                # memory becomes the factor (no eigen-solve is needed to keep it for a repair).
+            if s.prune_d is not None and s.prune_d < size:
+                # Pruned as captured, H + δ·I in one pass (the diagonal is kept); the pruned block goes
+                # on as CSR. The PD test's Cholesky factor, made in a float64 buffer, is reused by the
+                # solve and counted in it. A PSD curvature + δ·I has λ_min ≥ δ, the repair's target.
                 pr = prune(H, d=s.prune_d, track_eigs=False, strategy=s.prune_strategy, seed=self.seed + step,
-                           lambda_min=s.regularization if psd else None, overwrite=psd)
+                           lambda_min=s.regularization if psd else None, shift=s.regularization)
                 H, damping, kept, broke = pr.sparse, damping + pr.damping, pr.kept_fraction, pr.broke_pd
                 factor, factor_seconds = pr.cholesky, pr.factor_seconds
+            else:
+                H = regularize(H, s.regularization)
             t1 = time.perf_counter()
             cond = condition_number(H, tol=0.05, exact_max_n=256)
             if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation

@@ -305,6 +305,11 @@ def test_prune_by_p_and_bad_arguments():
             prune(H, **kwargs)
     with pytest.raises(InvalidParameterError, match="symmetric"):
         prune(np.triu(H), d=3)
+    for bad in (np.nan, np.inf):
+        Hb = H.astype(np.float32)
+        Hb[2, 5] = Hb[5, 2] = bad
+        with pytest.raises(InvalidParameterError, match="NaN or Inf"):
+            prune(Hb, d=3)
 
 
 def _sequential_greedy(A, budget, seed=None):
@@ -326,55 +331,79 @@ def _sequential_greedy(A, budget, seed=None):
     return keep
 
 
-def _greedy_mask(A, budget, order, seed):
-    """The kept pattern of ``_greedy_pairs``: the non-zero diagonal and each pair both ways."""
-    from hessians.prune import _greedy_pairs
+def _greedy_mask(A, budget, strategy, seed):
+    """The kept pattern of ``_kept_positions``: the non-zero diagonal and each pair both ways."""
+    from hessians.prune import _kept_positions
     keep = np.diag(np.diag(A) != 0)
-    I, J = _greedy_pairs(A, budget, order, seed or 0)
-    keep[I, J] = keep[J, I] = True
+    rows, cols = _kept_positions(A, budget, np.diag(A), strategy, seed or 0)
+    keep[rows, cols] = True
     return keep
 
 
-def test_vectorised_symmetric_pruning_equals_the_sequential_definition():
+def test_compiled_symmetric_pruning_equals_the_sequential_definition():
     rng = np.random.default_rng(5)
     for t in range(60):
         n = int(rng.integers(2, 60))
         A = rng.integers(-3, 4, (n, n)).astype(float) if t % 2 else rng.standard_normal((n, n))  # ties, zeros
         A = (A + A.T) / 2
+        if t % 3 == 0:
+            A = A.astype(np.float32)                              # a captured block, read as float32
         budget = rng.integers(1, max(2, n // 3) + 1, n)
-        for order, seed in (("magnitude", None), ("random", t)):
-            assert np.array_equal(_greedy_mask(A, budget, order, seed), _sequential_greedy(A, budget, seed=seed)), \
-                (t, order)
+        for strategy, seed in (("symmetric", None), ("random", t)):
+            assert np.array_equal(_greedy_mask(A, budget, strategy, seed),
+                                  _sequential_greedy(A.astype(float), budget, seed=seed)), (t, strategy)
 
 
-def test_vectorised_pruning_over_several_rounds(monkeypatch):
+@pytest.mark.parametrize("take", [0.01, 0.3, 4.0, 1e6])
+def test_pair_selection_over_several_rounds(take):
     """Hubs (rows with large entries to every row) fill first, so the other rows are decided
-    over several rounds of the streamed selection; ties and zeros included, random order too.
-    The result is still the sequential definition."""
-    rounds = []
-    quantile = np.quantile
-    monkeypatch.setattr(np, "quantile", lambda *a, **k: rounds.append(1) or quantile(*a, **k))
+    over several windows of the order (small ``take``: many rounds; huge: one); ties and zeros
+    included, the random order too. The result is still the sequential definition."""
+    from hessians.pair_selection import greedy_pairs
+    from hessians.prune import _random_order_keys
     rng = np.random.default_rng(11)
+    rounds = []
     for n, hubs, d in ((160, 6, 5), (400, 20, 3)):
         A = rng.integers(-2, 3, (n, n)).astype(float)
         A[:hubs] = 50 + rng.integers(0, 3, (hubs, n))
         A = np.maximum(A, A.T) + np.minimum(A, A.T)               # symmetric, hubs' rows and columns large
         budget = rng.integers(1, d, n)
-        for order, seed in (("magnitude", None), ("random", 3)):
-            assert np.array_equal(_greedy_mask(A, budget, order, seed), _sequential_greedy(A, budget, seed=seed)), \
-                (n, order)
-    assert len(rounds) > 4                                        # more than one round per call
+        cap = np.maximum(budget - (np.diag(A) != 0), 0)
+        for seed in (None, 3):
+            sel = greedy_pairs(A if seed is None else _random_order_keys(A, seed), cap, take=take)
+            keep = np.diag(np.diag(A) != 0)
+            keep[sel.rows, sel.cols] = keep[sel.cols, sel.rows] = True
+            assert np.array_equal(keep, _sequential_greedy(A, budget, seed=seed)), (n, seed)
+            rounds.append(sel.rounds)
+    if take < 1:
+        assert min(rounds) >= 4                                   # one window per distinct magnitude, about
+    if take > 1e5:
+        assert max(rounds) == 1                                   # the whole order in one window
 
 
-def test_stable_order_is_numpys_stable_argsort():
-    from hessians.prune import _stable_order
-    rng = np.random.default_rng(2)
-    for t in range(60):
-        n = int(rng.integers(1, 2000))
-        k = (rng.integers(-4, 4, n).astype(float), rng.standard_normal(n).astype(np.float32).astype(float),
-             rng.standard_normal(n))[t % 3]
-        k[rng.random(n) < 0.2] = -0.0 if t % 2 else 0.0                  # −0 ties with 0
-        assert np.array_equal(_stable_order(k), np.argsort(k, kind="stable"))
+def test_prune_of_a_float32_block_with_a_shift_equals_prune_of_the_regularised_float64_block():
+    """prune(H₃₂, shift=δ): the selection reads float32 as it is and δ is added in float64, so
+    the result is prune(regularize(float64(H₃₂), δ)) exactly — pattern, values, factor, repair —
+    where the caller gives λ_min; without it the repair's target is λ_min(H) + δ instead of
+    λ_min(H + δI), equal to rounding."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((200, 20)).astype(np.float32)
+    G = X @ X.T / 20                                              # float32 Gram block, PSD, rank 20
+    for d in (3, 12):
+        ref = prune(regularize(G.astype(np.float64), 0.05), d=d, track_eigs=False, lambda_min=0.05)
+        r = prune(G, d=d, track_eigs=False, lambda_min=0.05, shift=0.05)
+        assert ref.broke_pd and r.sparse.dtype == np.float64 and (r.sparse != ref.sparse).nnz == 0
+        assert r.damping == ref.damping and r.kept_fraction == ref.kept_fraction
+        np.testing.assert_array_equal(r.cholesky[0], ref.cholesky[0])
+        ref, r = (prune(M, d=d, track_eigs=False, shift=shift)
+                  for M, shift in ((regularize(G.astype(np.float64), 0.05), 0.0), (G, 0.05)))
+        assert r.damping == pytest.approx(ref.damping, rel=1e-12)
+        np.testing.assert_allclose(r.matrix, ref.matrix, rtol=1e-12, atol=0)
+    tracked = prune(G, d=5, shift=0.05)
+    np.testing.assert_allclose(tracked.eigs_before, np.linalg.eigvalsh(G.astype(float) + 0.05 * np.eye(200))[[0, -1]],
+                               rtol=1e-3)
+    with pytest.raises(InvalidParameterError, match="shift"):
+        prune(G, d=3, shift=-1.0)
 
 
 def test_prune_strategies_against_their_definitions():

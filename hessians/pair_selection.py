@@ -1,0 +1,174 @@
+"""Greedy symmetric pair selection under per-row budgets (DESIGN.md §3.5), compiled by numba.
+
+The definition: the off-diagonal pairs (i, j), i < j, of a symmetric A are visited by
+decreasing |a_ij|, ties in row-major order, and each is kept while both row i and row j hold
+fewer than their capacity; zero entries are never kept. It is a greedy b-matching, sequential
+by nature, so the decisions run as one compiled loop (:func:`_accept`) over the pairs in that
+order. Sorting all n²/2 pairs would cost more than the solve, so only a window of the order is
+formed at a time:
+
+- a round takes every pair of open rows (capacity left) whose key lies in [lo, hi): a prefix of
+  what is left of the order, since the keys are ordered and ties never straddle a boundary;
+- the key is |a_ij|'s IEEE bit pattern (sign cleared), which orders like |a_ij|, so the window
+  test, the sort (a stable LSD radix sort) and the ties are exact integer operations;
+- lo is read off a sample of open rows so that about ``take``·Σcap/2 + m pairs fall in the
+  window (m open rows); a poor guess costs one more round, never a different result;
+- the next round's hi is this round's lo, over the rows still open.
+
+A round reads the open rows' upper triangle twice (count, then fill); the kernels are
+single-threaded, so no thread pool is woken beside torch's and BLAS's (on two cores a third
+pool's spinning threads cost more than they gain).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+_DIGIT = 11                     # radix sort digit: 2048 buckets, three passes for a 31-bit key
+_SAMPLE_BITS = 16               # the sample's histogram resolves the top 16 bits of a key
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The kept pairs (``rows[k]``, ``cols[k]``), rows < cols, in the order kept; ``rounds``: windows formed."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    rounds: int
+
+
+def greedy_pairs(A: np.ndarray, capacity: np.ndarray, take: float = 4.0, seed: int = 0) -> Selection:
+    """The pairs the greedy keeps (module doc) for a C-contiguous float32 or float64 square A,
+    read from its upper triangle; ``capacity[i]`` pairs at most in row i (not changed)."""
+    if A.dtype == np.float32:
+        keys, mask, bits = A.view(np.int32), np.int32(0x7FFFFFFF), 31
+    elif A.dtype == np.float64:
+        keys, mask, bits = A.view(np.int64), np.int64(0x7FFFFFFFFFFFFFFF), 63
+    else:
+        raise TypeError(f"greedy_pairs takes float32 or float64, got {A.dtype}")
+    cap = np.array(capacity, dtype=np.int64)
+    rng = np.random.default_rng(seed)
+    hi = int(np.array(np.inf, A.dtype).view(keys.dtype)) + 1     # keys in [lo, hi): ±inf kept, NaN never
+    rounds, kept = 0, [np.empty(0, np.int64)]
+    while hi > 1 and (m := int(np.count_nonzero(cap))) >= 2:
+        is_open = cap > 0
+        live = np.flatnonzero(is_open)
+        want = take * cap.sum() / 2 + m
+        lo = 1
+        if want < m * (m - 1) / 4:           # else the window takes all that is left
+            picks = live[rng.choice(m, min(m, 64), replace=False)]
+            # each pair shows in both of its rows: r sampled rows of m see about 2r/m of the window
+            lo = _sample_threshold(keys, mask, picks, is_open, hi, want * 2 * picks.size / m, bits - _SAMPLE_BITS)
+        counts = _window_counts(keys, mask, live, is_open, lo, hi)
+        offsets = np.zeros(m + 1, np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        key, pair = _window_fill(keys, mask, live, is_open, lo, hi, offsets)
+        kept.append(_accept(_by_decreasing_key(key, pair, lo), cap))
+        rounds += 1
+        hi = lo
+    pairs = np.concatenate(kept)
+    return Selection(pairs >> 32, pairs & 0xFFFFFFFF, rounds)
+
+
+@numba.njit(cache=True, nogil=True)
+def _sample_threshold(keys, mask, picks, is_open, hi, want, shift):
+    """The key at which about ``want`` of the picked rows' open entries below hi lie above it
+    (both triangles), to a histogram bucket's width (2**shift): 1 if fewer are there."""
+    hist = np.zeros((hi >> shift) + 1, np.int64)
+    for i in picks:
+        row = keys[i]
+        for j in range(row.size):
+            k = np.int64(row[j] & mask)
+            if 0 < k < hi and is_open[j] and j != i:
+                hist[k >> shift] += 1
+    seen = 0
+    for b in range(hist.size - 1, 0, -1):
+        seen += hist[b]
+        if seen >= want:
+            return b << shift
+    return 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _window_counts(keys, mask, live, is_open, lo, hi):
+    """Per open row i (``live``): the open columns j > i with lo ≤ key < hi."""
+    out = np.empty(live.size, np.int64)
+    for p in range(live.size):
+        out[p] = _row_count(keys, mask, live[p], is_open, lo, hi)
+    return out
+
+
+@numba.njit(cache=True, nogil=True)
+def _window_fill(keys, mask, live, is_open, lo, hi, offsets):
+    """The window's keys and pairs (i·2³² + j), row-major: row live[p]'s at offsets[p]:offsets[p + 1]."""
+    key, pair = np.empty(offsets[-1], keys.dtype), np.empty(offsets[-1], np.int64)
+    for p in range(live.size):
+        _row_fill(keys, mask, live[p], is_open, lo, hi, offsets[p], offsets[p + 1], key, pair)
+    return key, pair
+
+
+# The row kernels index slices from 0 (no negative-index wraparound), which lets LLVM vectorise the count.
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_count(keys, mask, i, is_open, lo, hi):
+    row, col_open = keys[i, i + 1:], is_open[i + 1:]
+    span, c = np.uint64(hi - lo), np.uint64(0)
+    for t in range(row.size):
+        c += np.uint64(np.uint64(np.int64(row[t] & mask) - lo) < span) & np.uint64(col_open[t])
+    return np.int64(c)
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _row_fill(keys, mask, i, is_open, lo, hi, c, end, key, pair):
+    if c == end:
+        return
+    row, col_open = keys[i, i + 1:], is_open[i + 1:]
+    for t in range(row.size):
+        k = row[t] & mask
+        if lo <= k < hi and col_open[t]:
+            key[c], pair[c] = k, (np.int64(i) << 32) | (i + 1 + t)
+            c += 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _by_decreasing_key(key, pair, lo):
+    """``pair`` sorted by decreasing ``key`` (all ≥ lo), stably: an LSD radix sort of
+    max − key, ``_DIGIT`` bits a pass, keys and pairs moved together (``pair`` is reused)."""
+    m = key.size
+    if m == 0:
+        return pair
+    top = key.max()
+    d, spare_d = (top - key).astype(np.int64), np.empty(m, np.int64)
+    spare_p = np.empty(m, np.int64)
+    bits, shift, buckets = np.int64(top - lo), 0, 1 << _DIGIT
+    while (bits >> shift) > 0:
+        start = np.zeros(buckets, np.int64)
+        for t in range(m):
+            start[(d[t] >> shift) & (buckets - 1)] += 1
+        s = 0
+        for b in range(buckets):
+            s, start[b] = s + start[b], s
+        for t in range(m):
+            b = (d[t] >> shift) & (buckets - 1)
+            spare_d[start[b]], spare_p[start[b]] = d[t], pair[t]
+            start[b] += 1
+        d, spare_d, pair, spare_p = spare_d, d, spare_p, pair
+        shift += _DIGIT
+    return pair
+
+
+@numba.njit(cache=True, nogil=True)
+def _accept(pairs, cap):
+    """The greedy itself: each pair in turn is kept iff both its rows have capacity left (decremented)."""
+    kept = np.empty(pairs.size, np.int64)
+    c = 0
+    for p in pairs:
+        i, j = p >> 32, p & 0xFFFFFFFF
+        if cap[i] > 0 and cap[j] > 0:
+            cap[i] -= 1
+            cap[j] -= 1
+            kept[c] = p
+            c += 1
+    return kept[:c]
