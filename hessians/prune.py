@@ -143,9 +143,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     n = A.shape[0]
     diagonal = A.diagonal().astype(np.float64) + shift
     rows, cols = _kept_positions(A, _budgets(A, d, p), diagonal, strategy, seed)
-    on = np.flatnonzero(diagonal)
-    S = sp.csr_matrix((np.concatenate([A[rows, cols].astype(np.float64), diagonal[on]]),
-                       (np.concatenate([rows, on]), np.concatenate([cols, on]))), shape=(n, n))
+    S = sp.csr_matrix(_kept_csr(A, rows, cols, diagonal), shape=(n, n))
     asymmetric = (S != S.T).nnz if strategy == "rowwise" else 0    # the others are symmetric by construction
     symmetric = asymmetric == 0
     form = S if symmetric else (S + S.T) / 2                     # the quadratic form the PD test and repair see
@@ -156,7 +154,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
         return (lo + shift, hi + shift) if M is A else (lo, hi)
     overwrite = overwrite and A is H and A.dtype == np.float64
     before = eigs(A) if track_eigs or (repair and overwrite and lambda_min is None) else nan
-    count += on.size - np.count_nonzero(A.diagonal())             # the non-zeros of H + shift·I
+    count += np.count_nonzero(diagonal) - np.count_nonzero(A.diagonal())   # the non-zeros of H + shift·I
     buffer = A.T if overwrite else np.empty((n, n), order="F")   # potrf works in place on Fortran order
     t_factor = time.perf_counter()
     factor = _cholesky(form, buffer)
@@ -210,6 +208,37 @@ def _probe_products(A, x):
             count += a != 0
         ax[i] = s
     return ax, xa, count
+
+
+@numba.njit(cache=True, nogil=True)
+def _kept_csr(A, rows, cols, diagonal):
+    """(data, indices, indptr) in float64 of the CSR matrix holding A's entries at (rows[k], cols[k])
+    (off-diagonal, distinct) and the non-zeros of ``diagonal``: a counting sort by column, then a
+    stable one by row (so columns ascend within each row), then the values read row by row."""
+    n = A.shape[0]
+    on = np.nonzero(diagonal)[0]
+    r, c = np.concatenate((rows, on)), np.concatenate((cols, on))
+    start = np.zeros(n + 1, np.int64)
+    for j in c:
+        start[j + 1] += 1
+    start = np.cumsum(start)
+    by_col = np.empty(r.size, np.int64)
+    for k in range(r.size):
+        by_col[start[c[k]]] = k
+        start[c[k]] += 1
+    indptr = np.zeros(n + 1, np.int32)
+    for i in r:
+        indptr[i + 1] += 1
+    indptr = np.cumsum(indptr).astype(np.int32)
+    fill, indices = indptr[:-1].copy(), np.empty(r.size, np.int32)
+    for k in by_col:
+        indices[fill[r[k]]] = c[k]
+        fill[r[k]] += 1
+    data = np.empty(r.size)
+    for i in range(n):
+        for p in range(indptr[i], indptr[i + 1]):
+            data[p] = diagonal[i] if indices[p] == i else A[i, indices[p]]
+    return data, indices, indptr
 
 
 def _cholesky(A: sp.spmatrix, buffer: np.ndarray) -> tuple | None:

@@ -59,7 +59,7 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
     dilated = False
     hermitian = is_hermitian(A)
     if hermitian:   # within HERMITIAN_RTOL: encode the Hermitian part, exactly symmetric (recorded in the result)
-        symmetrized = bool((A != A.conj().T).nnz if keep_sparse else np.any(A != A.conj().T))
+        symmetrized = not _exactly_hermitian(A)
         if symmetrized:
             A = (A + A.conj().T) / 2
     else:
@@ -75,12 +75,24 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
     padded = size != m
     if padded:
         c = _padding_value(A)
-        if keep_sparse:
-            A = sp.block_diag([A, c * sp.identity(size - m)], format="csr")
+        if keep_sparse:                  # A ⊕ c·I in CSR directly: padded row m + t holds (m + t, c)
+            pad = np.arange(1, size - m + 1)
+            A = sp.csr_matrix((np.concatenate([A.data, np.full(size - m, c, A.dtype)]),
+                               np.concatenate([A.indices, m - 1 + pad]), np.concatenate([A.indptr, A.indptr[-1] + pad])),
+                              shape=(size, size))
         else:
             A = np.block([[A, np.zeros((m, size - m))], [np.zeros((size - m, m)), c * np.eye(size - m)]])
         b = None if b is None else np.concatenate([b, np.zeros(size - m, dtype=b.dtype)])
     return PreparedSystem(A, b, n, dilated, padded, symmetrized)
+
+
+def _exactly_hermitian(A) -> bool:
+    """A == Aᴴ entry for entry. Sparse A comes canonical from ``as_matrix`` (sorted indices, no
+    duplicates or stored zeros), as does Aᴴ in CSR, so their three arrays are compared."""
+    if not sp.issparse(A):
+        return bool(np.array_equal(A, A.conj().T))
+    T = (A.conj() if np.iscomplexobj(A.data) else A).T.tocsr()
+    return all(np.array_equal(x, y) for x, y in ((A.indptr, T.indptr), (A.indices, T.indices), (A.data, T.data)))
 
 
 def _padding_value(A) -> float:

@@ -90,6 +90,35 @@ def test_banded_oracles_are_arithmetic_and_polylog():
     assert counts[12] <= 4 * counts[6]
 
 
+def test_banded_detection_needs_every_diagonal_constant_and_full():
+    """The diagonal is read first: held but not constant means table oracles; absent (all zero) is
+    no objection, so constant off-diagonals alone are banded."""
+    from qlsa.block_encodings.sparse_access import banded_offsets
+    off = np.eye(8, k=1) + np.eye(8, k=-1)
+    assert banded_offsets(sp.csr_matrix(off)) == ((-1, 1), (1.0, 1.0))
+    assert banded_offsets(sp.csr_matrix(off + 2 * np.eye(8))) == ((-1, 0, 1), (1.0, 2.0, 1.0))
+    assert banded_offsets(sp.csr_matrix(off + np.diag(np.arange(1.0, 9)))) is None
+    assert banded_offsets(sp.csr_matrix(off + np.diag([2.0] * 7 + [0.0]))) is None     # diagonal not full
+
+
+@pytest.mark.parametrize("n", [3, 6, 100])
+def test_sparse_preparation_pads_in_csr_and_symmetrises_only_inexact_hermitian_input(n):
+    """A ⊕ ‖A‖_max·I built in CSR equals scipy's block_diag; ``symmetrized`` is set exactly when
+    A ≠ Aᴴ entry for entry (within the Hermitian tolerance)."""
+    from qlsa.linear_system import prepare_system
+    R = sp.random(n, n, density=0.3, random_state=n, format="csr")
+    A = (R + R.T + sp.identity(n)).tocsr()
+    p = prepare_system(A, keep_sparse=True)
+    size = p.matrix.shape[0]
+    ref = sp.block_diag([A, abs(A).max() * sp.identity(size - n)], format="csr")
+    assert p.padded == (size != n) and not p.symmetrized and p.matrix.has_canonical_format
+    assert (p.matrix != ref).nnz == 0
+    B = A.copy()
+    B.data[np.flatnonzero(B.indices != np.repeat(np.arange(n), np.diff(B.indptr)))[0]] *= 1 + 1e-12
+    q = prepare_system(B, keep_sparse=True)
+    assert q.symmetrized and (q.matrix != q.matrix.T).nnz == 0
+
+
 def test_table_oracles_follow_the_pattern():
     A = np.diag([2.0, 3, 4, 5]) + np.diag([1.0, 0, 1], 1) + np.diag([1.0, 0, 1], -1)   # d = 2, blocks
     be = qlsa.block_encoding(A, "sparse", angle_bits=3)

@@ -254,7 +254,7 @@ def test_prune_is_symmetric_bounded_diagonal_kept_and_pd(d):
     H = _spd(40)
     r = prune(H, d=d)
     P = r.matrix
-    assert np.array_equal(P, P.T)
+    assert np.array_equal(P, P.T) and r.sparse.has_canonical_format     # CSR: sorted, no duplicates
     assert np.count_nonzero(P, axis=1).max() <= d
     off = ~np.eye(40, dtype=bool)
     assert np.all((P[off] == 0) | (P[off] == H[off]))  # entries kept verbatim (repair touches only the diagonal)

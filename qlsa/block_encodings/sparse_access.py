@@ -206,6 +206,9 @@ def banded_offsets(A: sp.csr_matrix) -> tuple[tuple[int, ...], tuple[float, ...]
     """Offsets k = i − j and values of a matrix with constant, fully populated diagonals; else None."""
     if A.nnz and int(np.max(np.diff(A.indptr))) > MAX_BANDED_OFFSETS:   # a row holds more diagonals than allowed
         return None
+    main = A.diagonal()
+    if main.any() and not (main == main[0]).all():    # offset 0 is held but not constant (O(n), before the O(nnz) pass)
+        return None
     coo = A.tocoo()
     offsets = np.unique(coo.row - coo.col)
     n = A.shape[0]
