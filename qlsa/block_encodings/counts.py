@@ -37,12 +37,12 @@ class GateCounts:
     t: int = 0
 
     def __add__(self, other: GateCounts) -> GateCounts:
-        return GateCounts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+        return GateCounts(*(getattr(self, f) + getattr(other, f) for f in _FIELDS))
 
     def __mul__(self, k: int) -> GateCounts:
         if int(k) != k or k < 0:
             raise InvalidParameterError(f"gate counts scale by a whole number ≥ 0, got {k}")
-        return GateCounts(*(getattr(self, f.name) * int(k) for f in fields(self)))
+        return GateCounts(*(getattr(self, f) * int(k) for f in _FIELDS))
 
     __rmul__ = __mul__
 
@@ -67,7 +67,7 @@ class GateCounts:
         optimisation; measurements and barriers are not gates."""
         from qiskit import transpile
         ops = transpile(circuit, basis_gates=list(basis), optimization_level=0).count_ops()
-        out = dict.fromkeys(("cx", "toffoli", "rotations", "clifford", "t"), 0)
+        out = dict.fromkeys(_FIELDS, 0)
         for name, k in ops.items():
             if name in ("barrier", "global_phase", "measure"):
                 continue
@@ -78,3 +78,6 @@ class GateCounts:
 
     def to_dict(self) -> dict:
         return jsonable(self)
+
+
+_FIELDS = tuple(f.name for f in fields(GateCounts))     # read once: dataclasses.fields() is slow in the hot sums
