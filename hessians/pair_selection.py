@@ -15,9 +15,10 @@ formed at a time:
   window (m open rows); a poor guess costs one more round, never a different result;
 - the next round's hi is this round's lo, over the rows still open.
 
-A round reads the open rows' upper triangle twice (count, then fill); the kernels are
-single-threaded, so no thread pool is woken beside torch's and BLAS's (on two cores a third
-pool's spinning threads cost more than they gain).
+A round reads the open rows' upper triangle once, collecting the window into arrays that grow
+when the sample's guess falls short (in a Newton step the block comes from memory, not cache,
+so each pass saved is bandwidth). The kernels are single-threaded, so no thread pool is woken
+beside torch's and BLAS's (on two cores a third pool's spinning threads cost more than they gain).
 """
 
 from __future__ import annotations
@@ -62,10 +63,7 @@ def greedy_pairs(A: np.ndarray, capacity: np.ndarray, take: float = 4.0, seed: i
             picks = live[rng.choice(m, min(m, 64), replace=False)]
             # each pair shows in both of its rows: r sampled rows of m see about 2r/m of the window
             lo = _sample_threshold(keys, mask, picks, is_open, hi, want * 2 * picks.size / m, bits - _SAMPLE_BITS)
-        counts = _window_counts(keys, mask, live, is_open, lo, hi)
-        offsets = np.zeros(m + 1, np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        key, pair = _window_fill(keys, mask, live, is_open, lo, hi, offsets)
+        key, pair = _window(keys, mask, live, is_open, lo, hi, int(1.5 * want) + A.shape[0])
         kept.append(_accept(_by_decreasing_key(key, pair, lo), cap))
         rounds += 1
         hi = lo
@@ -93,43 +91,28 @@ def _sample_threshold(keys, mask, picks, is_open, hi, want, shift):
 
 
 @numba.njit(cache=True, nogil=True)
-def _window_counts(keys, mask, live, is_open, lo, hi):
-    """Per open row i (``live``): the open columns j > i with lo ≤ key < hi."""
-    out = np.empty(live.size, np.int64)
-    for p in range(live.size):
-        out[p] = _row_count(keys, mask, live[p], is_open, lo, hi)
+def _window(keys, mask, live, is_open, lo, hi, size):
+    """The window's keys and pairs (i·2³² + j), row-major, in one pass over the open rows' upper
+    triangle: the arrays start at ``size`` (the sample's guess) and double when a row might not fit."""
+    key, pair, c = np.empty(size, keys.dtype), np.empty(size, np.int64), 0
+    for i in live:
+        row, col_open = keys[i, i + 1:], is_open[i + 1:]
+        if c + row.size > key.size:
+            size = 2 * key.size + row.size
+            key, pair = _grown(key, c, size), _grown(pair, c, size)
+        for t in range(row.size):
+            k = row[t] & mask
+            if lo <= k < hi and col_open[t]:
+                key[c], pair[c] = k, (np.int64(i) << 32) | (i + 1 + t)
+                c += 1
+    return key[:c], pair[:c]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _grown(a, used, size):
+    out = np.empty(size, a.dtype)
+    out[:used] = a[:used]
     return out
-
-
-@numba.njit(cache=True, nogil=True)
-def _window_fill(keys, mask, live, is_open, lo, hi, offsets):
-    """The window's keys and pairs (i·2³² + j), row-major: row live[p]'s at offsets[p]:offsets[p + 1]."""
-    key, pair = np.empty(offsets[-1], keys.dtype), np.empty(offsets[-1], np.int64)
-    for p in range(live.size):
-        _row_fill(keys, mask, live[p], is_open, lo, hi, offsets[p], offsets[p + 1], key, pair)
-    return key, pair
-
-
-# The row kernels index slices from 0 (no negative-index wraparound), which lets LLVM vectorise the count.
-@numba.njit(cache=True, nogil=True, inline="always")
-def _row_count(keys, mask, i, is_open, lo, hi):
-    row, col_open = keys[i, i + 1:], is_open[i + 1:]
-    span, c = np.uint64(hi - lo), np.uint64(0)
-    for t in range(row.size):
-        c += np.uint64(np.uint64(np.int64(row[t] & mask) - lo) < span) & np.uint64(col_open[t])
-    return np.int64(c)
-
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _row_fill(keys, mask, i, is_open, lo, hi, c, end, key, pair):
-    if c == end:
-        return
-    row, col_open = keys[i, i + 1:], is_open[i + 1:]
-    for t in range(row.size):
-        k = row[t] & mask
-        if lo <= k < hi and col_open[t]:
-            key[c], pair[c] = k, (np.int64(i) << 32) | (i + 1 + t)
-            c += 1
 
 
 @numba.njit(cache=True, nogil=True)
