@@ -39,14 +39,10 @@ def newton_step() -> list[BenchRow]:
 _PINNED = ClassicalCostModel("cholesky", 1e-11, 1e-4, "pinned", "-", (1,), (1.0,))
 
 
-def _qnewton_step(model, x, y) -> tuple[float, dict]:
-    """One ``QNewton.step`` (default settings, the pinned classical model): its wall seconds and
-    the ledger's parts — capture, solve (the factorisation included), prune, κ, estimate — and
-    "other", everything but capture and solve."""
-    import torch.nn.functional as F
-
-    from scheduler.qnewton import QNewton
-    opt = QNewton(model, F.cross_entropy, "hybrid", _PINNED)
+def _qnewton_step(opt, x, y) -> tuple[float, dict]:
+    """One step of ``opt`` (a ``QNewton``): its wall seconds and the ledger's parts — capture,
+    solve (the factorisation included), prune, κ, estimate — and "other", everything but
+    capture and solve."""
     t0 = time.perf_counter()
     rows = opt.step(x, y)
     wall = time.perf_counter() - t0
@@ -56,6 +52,15 @@ def _qnewton_step(model, x, y) -> tuple[float, dict]:
     parts["other_seconds"] = wall - parts["capture_seconds"] - parts["measured_solve_seconds"]
     parts["other_share"] = parts["other_seconds"] / wall
     return wall, parts
+
+
+def _optimizer(model):
+    """QNewton with default settings and the pinned classical model (the routing does not depend
+    on this machine's fit)."""
+    import torch.nn.functional as F
+
+    from scheduler.qnewton import QNewton
+    return QNewton(model, F.cross_entropy, "hybrid", _PINNED)
 
 
 def _torch_step(model, x, y) -> None:
@@ -88,7 +93,7 @@ def _step_job(which: str, queue) -> None:
     import resource
     model, x, y = _mlp_batch(784)
     if which == "qnewton":
-        seconds, parts = _qnewton_step(model, x, y)                # the step alone, the optimizer built first
+        seconds, parts = _qnewton_step(_optimizer(model), x, y)   # the step alone, the optimizer built first
     else:
         t0, parts = time.perf_counter(), {}
         _torch_step(model, x, y)
@@ -100,15 +105,24 @@ def _step_job(which: str, queue) -> None:
 def newton_step_overhead() -> list[BenchRow]:
     """A QNewton step's parts on MLPs F-16-10 (batch 256) whose first GGN block is n = 16·(F + 1)
     ≈ 1000–4000, against the hand-written torch step on the same blocks; "other" (regularise,
-    prune, κ, estimate, decide, update) as a share of the step. Best of 5 after one warm-up."""
+    prune, κ, estimate, decide, update) as a share of the step. One optimizer stepping as in
+    training, after a warm-up step; medians of 9 steps (wall, each part, the share), the
+    hand-written step's median of 9 too: on a shared 2-core VM single calls vary by 1.5–2×."""
     rows = []
     for features in (64, 128, 256):
         model, x, y = _mlp_batch(features)
-        _qnewton_step(model, x, y)                                 # warm-up
-        t_q, parts = min((_qnewton_step(model, x, y) for _ in range(5)), key=lambda r: r[0])
-        t_t, _ = best_of(lambda: _torch_step(model, x, y), 5, warmup=1)
-        rows.append(BenchRow(f"QNewton.step, {features}-16-10 (blocks {16 * (features + 1)}² + 170²)", t_q,
-                             "capture + torch.linalg.solve", t_t, parts))
+        opt = _optimizer(model)
+        _qnewton_step(opt, x, y)                                   # warm-up
+        steps = [_qnewton_step(opt, x, y) for _ in range(9)]
+        parts = {k: float(np.median([p[k] for _, p in steps])) for k in steps[0][1]}
+        hand = []
+        for _ in range(10):
+            t0 = time.perf_counter()
+            _torch_step(model, x, y)
+            hand.append(time.perf_counter() - t0)
+        rows.append(BenchRow(f"QNewton.step, {features}-16-10 (blocks {16 * (features + 1)}² + 170²)",
+                             float(np.median([w for w, _ in steps])), "capture + torch.linalg.solve",
+                             float(np.median(hand[1:])), parts))
     return rows
 
 
