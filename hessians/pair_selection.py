@@ -63,7 +63,8 @@ def greedy_pairs(A: np.ndarray, capacity: np.ndarray, take: float = 4.0, seed: i
             picks = live[rng.choice(m, min(m, 64), replace=False)]
             # each pair shows in both of its rows: r sampled rows of m see about 2r/m of the window
             lo = _sample_threshold(keys, mask, picks, is_open, hi, want * 2 * picks.size / m, bits - _SAMPLE_BITS)
-        key, pair = _window(keys, mask, live, is_open, lo, hi, int(1.5 * want) + A.shape[0])
+        guess = min(int(1.5 * want), m * (m - 1) // 2) + A.shape[0]    # never above the pairs of open rows
+        key, pair = _window(keys, mask, live, is_open, lo, hi, guess)
         kept.append(_accept(_by_decreasing_key(key, pair, lo), cap))
         rounds += 1
         hi = lo
