@@ -156,12 +156,21 @@ def _exact(A: Matrix, hermitian: bool) -> ConditionEstimate:
     if hermitian:
         lam = sla.eigvalsh(dense)
         mags = np.abs(lam)
-        smax, smin = float(mags.max()), float(mags.min())
-        definite = bool(lam[0] > 0)
-        method = "eigvalsh"
-    else:
-        s = sla.svdvals(dense)
-        smax, smin, definite, method = float(s[0]), float(s[-1]), False, "svd"
+        return _exact_from(float(mags.max()), float(mags.min()), bool(lam[0] > 0), "eigvalsh")
+    s = sla.svdvals(dense)
+    return _exact_from(float(s[0]), float(s[-1]), False, "svd")
+
+
+def definite_condition(lam_min: float, lam_max: float) -> ConditionEstimate:
+    """κ = λ_max/λ_min of a Hermitian positive-definite matrix from its extreme eigenvalues computed
+    exactly by ``eigvalsh`` (a caller that has them already: prune's repair shifts the pruned
+    block's spectrum by δ), the same result as ``condition_number(A, method="exact")``."""
+    if not 0 < lam_min <= lam_max:
+        raise InvalidParameterError(f"definite_condition needs 0 < λ_min ≤ λ_max, got {lam_min}, {lam_max}")
+    return _exact_from(float(lam_max), float(lam_min), True, "eigvalsh")
+
+
+def _exact_from(smax: float, smin: float, definite: bool, method: str) -> ConditionEstimate:
     n_eps = 64 * _EPS * smax
     if 0.0 < smin <= n_eps:
         # σ_min below the rounding error of the decomposition (≈ ε·‖A‖₂): κ is not resolved in double

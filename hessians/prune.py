@@ -47,6 +47,7 @@ class PruneResult:
     broke_pd: bool = False          # not positive definite (as a quadratic form) before the repair
     cholesky: tuple | None = None   # scipy cho_factor of the pruned matrix from the PD test, where it is symmetric
     factor_seconds: float = 0.0     # measured: the PD test's Cholesky factorisations (a solve reusing it skips them)
+    eigs_exact: bool = True         # the eigenvalues are eigvalsh's (n ≤ EXACT_EIGS_MAX_N), not Lanczos estimates
 
     @cached_property
     def matrix(self) -> np.ndarray:
@@ -69,6 +70,7 @@ def _budgets(H: np.ndarray, d: int | None, p: float | None) -> np.ndarray:
 
 
 STRATEGIES = ("symmetric", "rowwise", "random", "banded")
+EXACT_EIGS_MAX_N = 256          # extreme eigenvalues by eigvalsh up to this n, by Lanczos beyond
 
 
 def _kept_positions(A: np.ndarray, budget: np.ndarray, diagonal: np.ndarray, strategy: str,
@@ -120,7 +122,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     definite before the repair; the repair's target is λ_min(H + shift·I), or ``lambda_min``
     where the caller knows a lower bound of it (a PSD curvature + δ·I: δ), which saves its
     eigen-solve. ``track_eigs=False`` skips the before/after extreme eigenvalues (reported as
-    NaN) unless a repair needs them. The pruned matrix is held sparse (``sparse``, CSR, float64);
+    NaN) unless a repair needs them; after a repair by δ·I, ``eigs_after`` is the pruned form's
+    pair shifted by δ (``eigs_exact``: computed by eigvalsh, n ≤ 256). The pruned matrix is held sparse (``sparse``, CSR, float64);
     ``matrix`` is its dense form, made when asked for.
 
     H may be float32 (a captured block), read as it is: the selection compares |h_ij|, which
@@ -149,8 +152,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     form = S if symmetric else (S + S.T) / 2                     # the quadratic form the PD test and repair see
     nan = (float("nan"), float("nan"))
 
-    def eigs(M) -> tuple[float, float]:                          # Lanczos beyond n = 256
-        lo, hi = extreme_eigenvalues(M, exact_max_n=256)[:2]
+    def eigs(M) -> tuple[float, float]:                          # Lanczos beyond n = EXACT_EIGS_MAX_N
+        lo, hi = extreme_eigenvalues(M, exact_max_n=EXACT_EIGS_MAX_N)[:2]
         return (lo + shift, hi + shift) if M is A else (lo, hi)
     overwrite = overwrite and A is H and A.dtype == np.float64
     before = eigs(A) if track_eigs or (repair and overwrite and lambda_min is None) else nan
@@ -172,15 +175,15 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
         floor = before[0] if lambda_min is None else lambda_min
         damping = (floor if floor > 0 else margin) - after[0] + margin
         t0 = time.perf_counter()
-        while (factor := _cholesky(form + damping * sp.eye(n), buffer)) is None:  # a Lanczos λ_min is an upper
-            damping *= 2                                                        # bound: widen until PD
+        while (factor := _cholesky(form, buffer, damping)) is None:   # a Lanczos λ_min is an upper bound:
+            damping *= 2                                             # widen until PD
         t_factor += time.perf_counter() - t0
-        S = (S + damping * sp.eye(n)).tocsr()
+        S = (S + damping * sp.eye(n)).tocsr()                        # not from A: overwrite has destroyed it
         notes.append(f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}")
-        after = eigs(S if symmetric else (S + S.T) / 2) if track_eigs else nan
+        after = (after[0] + damping, after[1] + damping)             # the spectrum of the form, shifted by δ
     return PruneResult(S, int(np.diff(S.indptr).max()), float(S.nnz / max(count, 1)),
                        damping, before, after, tuple(notes), strategy, symmetric, broke_pd,
-                       factor if symmetric else None, t_factor)
+                       factor if symmetric else None, t_factor, n <= EXACT_EIGS_MAX_N)
 
 
 def compile_kernels() -> None:
@@ -241,9 +244,12 @@ def _kept_csr(A, rows, cols, diagonal):
     return data, indices, indptr
 
 
-def _cholesky(A: sp.spmatrix, buffer: np.ndarray) -> tuple | None:
-    """The Cholesky factor (``cho_factor``, made in ``buffer``) of A if A is positive definite, else None."""
+def _cholesky(A: sp.spmatrix, buffer: np.ndarray, shift: float = 0.0) -> tuple | None:
+    """The Cholesky factor (``cho_factor``, made in ``buffer``) of A + shift·I if it is positive
+    definite, else None."""
     A.toarray(out=buffer)
+    if shift:
+        buffer[np.diag_indices(A.shape[0])] += shift
     try:
         return sla.cho_factor(buffer, overwrite_a=True, check_finite=False)
     except sla.LinAlgError:

@@ -13,9 +13,10 @@ import scipy.sparse as sp
 import torch
 
 from estimators import ClassicalCostModel, condition_number, estimate, load_calibration
+from estimators.condition import definite_condition
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
-from hessians.prune import STRATEGIES, compile_kernels
+from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
 from qlsa.matrices import is_hermitian
@@ -175,7 +176,10 @@ class QNewton(torch.optim.Optimizer):
             else:
                 H = regularize(H, s.regularization)
             t1 = time.perf_counter()
-            cond = condition_number(H, tol=0.05, exact_max_n=256)
+            if broke and pr.symmetric and pr.eigs_exact:   # the repair's exact λ_min, λ_max of H: no second eigen-solve
+                cond = definite_condition(*pr.eigs_after)
+            else:
+                cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
             if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation
                 lam_min = extreme_eigenvalues(H)[0]
                 extra = max(s.regularization - lam_min, s.regularization)
@@ -183,7 +187,7 @@ class QNewton(torch.optim.Optimizer):
                     regularize(H, extra, copy=False)
                 damping += extra
                 factor = None
-                cond = condition_number(H, tol=0.05, exact_max_n=256)
+                cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
             t2 = time.perf_counter()
             e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
                          condition=cond, calibration=s.backend)

@@ -19,6 +19,21 @@ def test_exact_small_spd_and_nonsymmetric():
     assert c.method == "svd" and c.kappa == pytest.approx(np.linalg.cond(b), rel=1e-10)
 
 
+def test_definite_condition_from_exact_extremes_equals_the_exact_method():
+    from qlsa.errors import InvalidParameterError
+
+    from estimators.condition import definite_condition
+    A = spd_with_spectrum(np.linspace(0.02, 3.0, 40), seed=2)
+    lam = np.linalg.eigvalsh(A)
+    got, ref = definite_condition(lam[0], lam[-1]), condition_number(A, method="exact")
+    assert (got.kind, got.method, got.definite) == (ref.kind, ref.method, ref.definite) == ("exact", "eigvalsh", True)
+    assert got.kappa == pytest.approx(ref.kappa, rel=1e-12) and got.kappa == pytest.approx(150.0, rel=1e-9)
+    assert definite_condition(1e-18, 1.0).precision_limited                    # below double precision's reach
+    for lo, hi in ((0.0, 1.0), (-1.0, 1.0), (2.0, 1.0)):
+        with pytest.raises(InvalidParameterError, match="0 < λ_min ≤ λ_max"):
+            definite_condition(lo, hi)
+
+
 @pytest.mark.parametrize("spectrum", ["geom", "lin", "wishart"])
 def test_lanczos_dense_within_error_bar_and_5_percent(spectrum):
     n = 2000

@@ -288,6 +288,20 @@ def test_prune_in_place_with_a_known_lambda_min():
     assert same.damping == ref.damping and (same.sparse != ref.sparse).nnz == 0
 
 
+def test_a_repair_reports_the_pruned_spectrum_shifted_by_its_damping():
+    """Without eigenvalue tracking a repair still needs the pruned form's extremes; after adding δ·I
+    they are reported shifted by δ (exact: eigvalsh at n ≤ 256), equal to the repaired matrix's."""
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((120, 12))
+    H = X @ X.T / 12                                                      # PSD, rank 12: pruning breaks PD
+    r = prune(H, d=3, track_eigs=False, lambda_min=0.05, shift=0.05)
+    assert r.broke_pd and r.damping > 0 and r.eigs_exact
+    np.testing.assert_allclose(r.eigs_after, np.linalg.eigvalsh(r.matrix)[[0, -1]], rtol=1e-9)
+    assert r.eigs_after[0] >= 0.05 * (1 - 1e-9)                           # lifted to the caller's bound
+    clean = prune(H + 0.05 * np.eye(120), d=119, track_eigs=False)        # no repair: nothing computed
+    assert not clean.broke_pd and np.isnan(clean.eigs_after).all()
+
+
 def test_prune_keeps_largest_pairs_greedily():
     H = np.array([[5.0, 4.0, 1.0], [4.0, 5.0, 3.0], [1.0, 3.0, 5.0]])
     P = prune(H, d=2, repair=False).matrix

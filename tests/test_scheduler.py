@@ -238,6 +238,27 @@ def test_qnewton_in_one_line_takes_a_batch_or_a_closure_and_is_a_damped_newton_s
         default.step(x.double())
 
 
+def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_solves(fixed_model):
+    """A pruned block that lost positive definiteness is repaired by δ·I; its κ in the ledger comes
+    from the repair's exact eigenvalues, and equals eigvalsh's κ of the pruned, regularised block."""
+    from hessians import capture, prune
+    from scheduler.qnewton import QNewton
+    torch.manual_seed(2)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    x, y = torch.randn(40, 6), torch.randint(0, 3, (40,))
+    loss_fn = torch.nn.functional.cross_entropy
+    blocks = capture(model, loss_fn, x, y, "layer", "ggn", progress=False)
+    expected = []
+    for b in blocks:
+        pr = prune(b.matrix.numpy(), d=3, track_eigs=False, seed=0, lambda_min=1e-2, shift=1e-2)
+        lam = np.linalg.eigvalsh(pr.matrix)
+        expected.append((pr.broke_pd, lam[-1] / lam[0]))
+    assert any(broke for broke, _ in expected)
+    rows = QNewton(model, loss_fn, "classical", fixed_model, prune_d=3).step(x, y)
+    for row, (broke, kappa) in zip(rows, expected):
+        assert row.prune_broke_pd == broke and row.kappa == pytest.approx(kappa, rel=1e-9 if broke else 0.05)
+
+
 def test_qnewton_steps_a_model_with_embedding_attention_and_layernorm(fixed_model):
     from scheduler.qnewton import QNewton
 
