@@ -25,8 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numba
 import numpy as np
+
+from .jit_cache import njit
 
 _DIGIT = 11                     # radix sort digit: 2048 buckets, three passes for a 31-bit key
 _SAMPLE_BITS = 16               # the sample's histogram resolves the top 16 bits of a key
@@ -72,7 +73,7 @@ def greedy_pairs(A: np.ndarray, capacity: np.ndarray, take: float = 4.0, seed: i
     return Selection(pairs >> 32, pairs & 0xFFFFFFFF, rounds)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit()
 def _sample_threshold(keys, mask, picks, is_open, hi, want, shift):
     """The key at which about ``want`` of the picked rows' open entries below hi lie above it
     (both triangles), to a histogram bucket's width (2**shift): 1 if fewer are there."""
@@ -91,7 +92,7 @@ def _sample_threshold(keys, mask, picks, is_open, hi, want, shift):
     return 1
 
 
-@numba.njit(cache=True, nogil=True)
+@njit()
 def _window(keys, mask, live, is_open, lo, hi, size):
     """The window's keys and pairs (i·2³² + j), row-major, in one pass over the open rows' upper
     triangle: the arrays start at ``size`` (the sample's guess) and double when a row might not fit."""
@@ -109,14 +110,14 @@ def _window(keys, mask, live, is_open, lo, hi, size):
     return key[:c], pair[:c]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(inline="always")
 def _grown(a, used, size):
     out = np.empty(size, a.dtype)
     out[:used] = a[:used]
     return out
 
 
-@numba.njit(cache=True, nogil=True)
+@njit()
 def _by_decreasing_key(key, pair, lo):
     """``pair`` sorted by decreasing ``key`` (all ≥ lo), stably: an LSD radix sort of
     max − key, ``_DIGIT`` bits a pass, keys and pairs moved together (``pair`` is reused)."""
@@ -143,7 +144,7 @@ def _by_decreasing_key(key, pair, lo):
     return pair
 
 
-@numba.njit(cache=True, nogil=True)
+@njit()
 def _accept(pairs, cap):
     """The greedy itself: each pair in turn is kept iff both its rows have capacity left (decremented)."""
     kept = np.empty(pairs.size, np.int64)

@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 from functools import cached_property
 
-import numba
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
@@ -27,6 +26,7 @@ from qlsa.checks import check_choice, check_finite_nonnegative
 from qlsa.errors import InvalidParameterError
 from qlsa.serialization import jsonable
 
+from .jit_cache import njit
 from .pair_selection import greedy_pairs
 from .sparsity import _dense, p_sparsity
 
@@ -195,7 +195,7 @@ def compile_kernels() -> None:
         prune(np.eye(n, dtype=dtype) + np.ones((n, n), dtype=dtype) / n, d=2, track_eigs=False)
 
 
-@numba.njit(cache=True, nogil=True, fastmath={"reassoc", "contract"})
+@njit(fastmath={"reassoc", "contract"})
 def _probe_products(A, x):
     """Ax, xᵀA (accumulated in float64) and A's non-zero count, in one pass over A's rows: the
     products of :func:`qlsa.matrices.is_hermitian`'s probe, single-threaded (no BLAS pool
@@ -213,7 +213,7 @@ def _probe_products(A, x):
     return ax, xa, count
 
 
-@numba.njit(cache=True, nogil=True)
+@njit()
 def _kept_csr(A, rows, cols, diagonal):
     """(data, indices, indptr) in float64 of the CSR matrix holding A's entries at (rows[k], cols[k])
     (off-diagonal, distinct) and the non-zeros of ``diagonal``: a counting sort by column, then a

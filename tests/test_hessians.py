@@ -500,3 +500,27 @@ def test_leading_linear_fast_path_matches_autograd(bias, loss):
     for b in capture(model, fn, x, y, structure="layer", kind="exact", progress=False):
         sl = slice(b.offset, b.offset + b.size)
         torch.testing.assert_close(b.matrix, H[sl, sl], rtol=1e-9, atol=1e-12)
+
+
+def test_a_damaged_kernel_cache_is_recompiled_with_a_warning(tmp_path):
+    """numba's cache files of a kernel made by hessians.jit_cache.njit, overwritten with garbage
+    (an interrupted copy, a bad disk), are a miss: the kernel recompiles with one warning, gives
+    the same answer, and the next run loads the rewritten cache silently."""
+    import subprocess
+    import sys
+    (tmp_path / "kernel.py").write_text("from hessians.jit_cache import njit\n\n\n@njit()\ndef twice(x):\n"
+                                        "    return 2 * x\n")
+    run = [sys.executable, "-W", "always", "-c", "import kernel; print(kernel.twice(21))"]
+
+    def go():
+        out = subprocess.run(run, cwd=tmp_path, capture_output=True, text=True, timeout=120)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip(), out.stderr
+    assert go() == ("42", "")
+    files = list((tmp_path / "__pycache__").glob("kernel.twice-*.nb[ic]"))
+    assert {f.suffix for f in files} == {".nbi", ".nbc"}
+    for f in files:
+        f.write_bytes(b"garbage")
+    answer, warned = go()
+    assert answer == "42" and "cache of twice is unreadable" in warned and "recompiling" in warned
+    assert go() == ("42", "")
