@@ -123,8 +123,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     where the caller knows a lower bound of it (a PSD curvature + δ·I: δ), which saves its
     eigen-solve. ``track_eigs=False`` skips the before/after extreme eigenvalues (reported as
     NaN) unless a repair needs them; after a repair by δ·I, ``eigs_after`` is the pruned form's
-    pair shifted by δ (``eigs_exact``: computed by eigvalsh, n ≤ 256). The pruned matrix is held sparse (``sparse``, CSR, float64);
-    ``matrix`` is its dense form, made when asked for.
+    pair shifted by δ (``eigs_exact``: computed by eigvalsh, n ≤ 256). The pruned matrix is
+    held sparse (``sparse``, CSR, float64); ``matrix`` is its dense form, made when asked for.
 
     H may be float32 (a captured block), read as it is: the selection compares |h_ij|, which
     float32 holds exactly. ``shift`` is the regularisation δ of H + δ·I, added to the kept

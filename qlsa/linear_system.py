@@ -78,8 +78,8 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
         if keep_sparse:                  # A ⊕ c·I in CSR directly: padded row m + t holds (m + t, c)
             pad = np.arange(1, size - m + 1)
             A = sp.csr_matrix((np.concatenate([A.data, np.full(size - m, c, A.dtype)]),
-                               np.concatenate([A.indices, m - 1 + pad]), np.concatenate([A.indptr, A.indptr[-1] + pad])),
-                              shape=(size, size))
+                               np.concatenate([A.indices, m - 1 + pad]),
+                               np.concatenate([A.indptr, A.indptr[-1] + pad])), shape=(size, size))
         else:
             A = np.block([[A, np.zeros((m, size - m))], [np.zeros((size - m, m)), c * np.eye(size - m)]])
         b = None if b is None else np.concatenate([b, np.zeros(size - m, dtype=b.dtype)])

@@ -176,7 +176,7 @@ class QNewton(torch.optim.Optimizer):
             else:
                 H = regularize(H, s.regularization)
             t1 = time.perf_counter()
-            if broke and pr.symmetric and pr.eigs_exact:   # the repair's exact λ_min, λ_max of H: no second eigen-solve
+            if broke and pr.symmetric and pr.eigs_exact:   # the repair's exact λ_min, λ_max of H: no second solve
                 cond = definite_condition(*pr.eigs_after)
             else:
                 cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
