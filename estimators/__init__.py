@@ -7,7 +7,7 @@ one-call :func:`estimate`.
 
 from .calibration import Calibration, GateStats, load_calibration, offline_backends
 from .classical_cost import ClassicalCostModel, classical_cost_model, fit_classical_cost
-from .condition import ConditionEstimate, condition_number, merikoski_bound
+from .condition import ConditionEstimate, condition_number, definite_condition, merikoski_bound
 from .estimate import DEFAULT_EPSILON, DEFAULT_GATE_TIME, Estimate, estimate
 from .device_time import (Projection, QueryTiming, TimeTerms, break_even_gate_time, plot_projection, projections,
                           query_timing)
@@ -23,7 +23,7 @@ __all__ = [
     "break_even_gate_time", "load_calibration", "offline_backends", "plot_projection", "projections", "query_timing",
     "ClassicalCostModel", "ConditionEstimate", "Estimate", "MatrixProperties", "SolveCounts",
     "DEFAULT_EPSILON", "DEFAULT_GATE_TIME", "as_matrix", "classical_cost_model",
-    "cks_complexity", "condition_number", "estimate", "fit_classical_cost", "hhl_complexity",
+    "cks_complexity", "condition_number", "definite_condition", "estimate", "fit_classical_cost", "hhl_complexity",
     "jennings_expected_query_count", "jennings_parameters", "jennings_qubits", "jennings_query_count",
     "jennings_success_probability", "load_matrix", "matrix_properties", "merikoski_bound",
     "paper_classical_time", "paper_quantum_time",

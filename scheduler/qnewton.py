@@ -12,8 +12,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from estimators import ClassicalCostModel, condition_number, estimate, load_calibration
-from estimators.condition import definite_condition
+from estimators import ClassicalCostModel, condition_number, definite_condition, estimate, load_calibration
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
 from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
