@@ -10,6 +10,7 @@ from typing import Callable
 import numpy as np
 import scipy.linalg as sla
 import scipy.sparse as sp
+from scipy.linalg.lapack import dstevd
 
 from .matrices import Matrix, as_matrix
 
@@ -71,9 +72,21 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
     return ritz if ritz.steps == len(alphas) else _ritz_errors(alphas, betas[: len(alphas) - 1], beta, len(alphas))
 
 
+def _tridiagonal_eigh(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigenvalues and eigenvectors of the symmetric tridiagonal (d, e): LAPACK ``stevd``, the
+    driver ``scipy.linalg.eigh_tridiagonal`` picks, called directly (its validation cost more
+    than the solve at the few dozen steps of a Ritz check)."""
+    if d.size == 1:
+        return d.copy(), np.ones((1, 1))
+    theta, s, info = dstevd(d, e, compute_v=1)
+    if info:
+        raise sla.LinAlgError(f"stevd did not converge (info {info})")
+    return theta, s
+
+
 def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int) -> _Ritz:
-    d, e = np.asarray(alphas), np.asarray(betas[: m - 1])
-    theta, s = sla.eigh_tridiagonal(d, e)
+    d, e = np.asarray(alphas, dtype=np.float64), np.asarray(betas[: m - 1], dtype=np.float64)
+    theta, s = _tridiagonal_eigh(d, e)
     resid = abs(beta_m) * np.abs(s[-1, :])
 
     def err(i: int, j: int) -> float:
