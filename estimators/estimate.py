@@ -16,6 +16,7 @@ A non-Hermitian A is costed through its Hermitian dilation [[0, A], [Aᴴ, 0]]
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -168,7 +169,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         n_quantum = 2 * props.n
         notes.append("A is not Hermitian: costed through its dilation [[0, A], [Aᴴ, 0]] (2N, +1 qubit, same κ)")
 
-    spec = None if encoding == "dense" else encoding_spec(prepare_system(A, keep_sparse=True).matrix, encoding)
+    spec = None if encoding == "dense" else \
+        encoding_spec(prepare_system(A, keep_sparse=True, hermitian=props.hermitian).matrix, encoding)
     n_sys = system_qubits(n_quantum)
     counts = spec.gate_counts() if spec is not None else DenseDilation(n_sys).gate_counts()
     ancillas = spec.ancilla_qubits if spec is not None else DenseDilation.ancilla_qubits
@@ -212,6 +214,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
         notes.append(f"{backend} has no readout calibration: readout left out of the quantum time")
         terms = TimeTerms(terms.state_preparation, "none")
 
+    @functools.cache                  # the same call counts recur (Q*, and κ at its error bar's ends)
     def run_counts(calls: float) -> SolveCounts:
         return jennings_theorem1_counts(counts, n_sys, ancillas, calls)
 
@@ -271,9 +274,6 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     def breakdown(kappa: float) -> dict[str, float]:
         return run_terms(jennings_query_count(alpha, max(kappa, params.kappa), params.epsilon), p)
 
-    def quantum_time(kappa: float) -> float:
-        return total_seconds(breakdown(kappa))
-
     q = jennings_query_count(alpha, params.kappa, params.epsilon)
     q_expected = jennings_expected_query_count(alpha, params.kappa, params.epsilon)
     at_bound = (", at κ's certified lower bound" + ("" if cond.precision_limited else " (κ not refined)")
@@ -297,8 +297,8 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
                      "α ≥ 1, so κ was not refined (refine_kappa=True, or --refine-kappa, refines it)")
     elif cond.kind == "estimate" and cond.rel_error > 0:
         # Ritz values give κ_est ≤ κ; κ ≤ κ_est·(1 + rel_error) is the error bar's top end.
-        lo_t, hi_t = quantum_time(cond.kappa), quantum_time(cond.kappa * (1 + cond.rel_error))
-        certain = (lo_t >= classical_seconds) or (hi_t < classical_seconds)
+        hi_t = total_seconds(breakdown(cond.kappa * (1 + cond.rel_error)))
+        certain = (quantum_seconds >= classical_seconds) or (hi_t < classical_seconds)
         if not certain:
             notes.append("verdict within κ's error bar: the two processors are too close to call")
     from .quantum_models import compare

@@ -45,8 +45,11 @@ class PreparedSystem:
         return y[start: start + self.n_original]
 
 
-def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = False) -> PreparedSystem:
-    """Validate, dilate (if not Hermitian and ``dilate``) and pad ``matrix`` (and ``b``)."""
+def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = False,
+                   hermitian: bool | None = None) -> PreparedSystem:
+    """Validate, dilate (if not Hermitian and ``dilate``) and pad ``matrix`` (and ``b``).
+    ``hermitian``: :func:`~qlsa.matrices.is_hermitian` of ``matrix`` where the caller has it
+    already (``estimate``'s scan), so that it is not computed twice."""
     A = as_matrix(matrix)
     n = A.shape[0]
     if not keep_sparse and n > MAX_DENSE_N:
@@ -57,7 +60,7 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
         b = check_rhs(b, n)
         b = b.astype(complex if np.iscomplexobj(b) else float)
     dilated = False
-    hermitian = is_hermitian(A)
+    hermitian = is_hermitian(A) if hermitian is None else hermitian
     if hermitian:   # within HERMITIAN_RTOL: encode the Hermitian part, exactly symmetric (recorded in the result)
         symmetrized = not _exactly_hermitian(A)
         if symmetrized:
@@ -96,8 +99,8 @@ def _exactly_hermitian(A) -> bool:
 
 
 def _padding_value(A) -> float:
-    norm_max = float(abs(A).max())
     if sp.issparse(A):
-        return norm_max
+        return float(np.abs(A.data).max()) if A.nnz else 0.0
+    norm_max = float(np.abs(A).max())
     s = np.linalg.svd(A, compute_uv=False)
     return float(np.clip(norm_max, s[-1], s[0])) if s[-1] > 0 else norm_max

@@ -103,7 +103,8 @@ def _as_sparse(obj: Any, check_finite: bool) -> sp.csr_array:
     target = np.complex128 if np.iscomplexobj(obj.data if hasattr(obj, "data") else obj) else np.float64
     mat = sp.csr_array(obj, dtype=target, copy=True)
     mat.sum_duplicates()
-    mat.eliminate_zeros()
+    if not mat.data.all():              # a test is a fraction of the compaction's cost
+        mat.eliminate_zeros()
     if check_finite:
         ensure_finite(mat.data)
     return mat

@@ -44,7 +44,8 @@ MAX_BANDED_OFFSETS = 64
 
 
 def _popcount(values: np.ndarray) -> int:
-    return int(np.bitwise_count(np.asarray(values, dtype=np.uint64)).sum()) if len(values) else 0
+    """Σ popcount of non-negative integers."""
+    return int(np.bitwise_count(values).sum(dtype=np.int64)) if len(values) else 0
 
 
 def _uniform(d: int, s: int) -> np.ndarray:
@@ -362,7 +363,8 @@ def sparse_access(matrix: sp.csr_matrix, angle_bits: int = ANGLE_BITS) -> Sparse
         if A.nnz and np.max(np.abs(A.data.imag)) > 0:
             raise InvalidMatrixError("the sparse block-encoding takes real matrices; use kind='dense' or 'lcu'")
         A = sp.csr_matrix(A.real)
-    A.eliminate_zeros()
+    if not A.data.all():
+        A.eliminate_zeros()
     if A.nnz == 0:
         raise InvalidMatrixError("A is the zero matrix; there is nothing to block-encode")
     N = A.shape[0]
@@ -382,10 +384,10 @@ def sparse_access(matrix: sp.csr_matrix, angle_bits: int = ANGLE_BITS) -> Sparse
     d = max(d, int(np.bincount(A.indices, minlength=N).max()))   # columns as well (equal for a symmetric A)
     s = max(1, math.ceil(math.log2(d)))
     m, L = n + s, d * N
-    coo = A.tocoo()
-    rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
+    rows = np.repeat(np.arange(N, dtype=np.int64), np.diff(A.indptr))
+    cols = A.indices.astype(np.int64)
     empty_slots = L - A.nnz
-    ang = angle_words(coo.data, norm_max, angle_bits)
+    ang = angle_words(A.data, norm_max, angle_bits)
     ang_empty = int(angle_words(np.zeros(1), norm_max, angle_bits)[0])
     return SparseAccess(A, n, d, norm_max, "table",
                         TableRowColumnOracle("column", m, L, _popcount(rows)),
