@@ -178,7 +178,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
         while (factor := _cholesky(form, buffer, damping)) is None:   # a Lanczos λ_min is an upper bound:
             damping *= 2                                             # widen until PD
         t_factor += time.perf_counter() - t0
-        S = (S + damping * sp.eye(n)).tocsr()                        # not from A: overwrite has destroyed it
+        S = _shifted(S, damping)                                     # not from A: overwrite has destroyed it
         notes.append(f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}")
         after = (after[0] + damping, after[1] + damping)             # the spectrum of the form, shifted by δ
     return PruneResult(S, int(np.diff(S.indptr).max()), float(S.nnz / max(count, 1)),
@@ -242,6 +242,19 @@ def _kept_csr(A, rows, cols, diagonal):
         for p in range(indptr[i], indptr[i + 1]):
             data[p] = diagonal[i] if indices[p] == i else A[i, indices[p]]
     return data, indices, indptr
+
+
+def _shifted(S: sp.csr_matrix, delta: float) -> sp.csr_matrix:
+    """S + δ·I for a canonical CSR S: in place on its data where every diagonal entry is stored
+    (the kept diagonal of H + shift·I is), else by scipy's sum; the same floats either way."""
+    n = S.shape[0]
+    on_diagonal = S.indices == np.repeat(np.arange(n, dtype=S.indices.dtype), np.diff(S.indptr))
+    if np.count_nonzero(on_diagonal) < n:
+        return (S + delta * sp.eye(n)).tocsr()
+    S.data[on_diagonal] += delta
+    if not S.data[on_diagonal].all():                            # a_ii = −δ: not stored, as scipy's sum drops it
+        S.eliminate_zeros()
+    return S
 
 
 def _cholesky(A: sp.spmatrix, buffer: np.ndarray, shift: float = 0.0) -> tuple | None:

@@ -302,6 +302,25 @@ def test_a_repair_reports_the_pruned_spectrum_shifted_by_its_damping():
     assert not clean.broke_pd and np.isnan(clean.eigs_after).all()
 
 
+def test_the_repair_shift_equals_scipys_sum():
+    """S + δ·I in place on the stored diagonal equals scipy's (S + δ·I).tocsr() array for array:
+    with the diagonal stored, with one diagonal entry missing, and with a_ii = −δ (dropped)."""
+    from hessians.prune import _shifted
+    import scipy.sparse as sp
+    rng = np.random.default_rng(5)
+    M = sp.random(30, 30, density=0.2, random_state=5, format="csr")
+    full = ((M + M.T) + sp.diags(rng.uniform(0.5, 1.0, 30))).tocsr()
+    holed = full.tolil()
+    holed[3, 3] = 0
+    cancelled = full.tolil()
+    cancelled[7, 7] = -0.25
+    for S in (full, holed.tocsr(), cancelled.tocsr()):
+        S.eliminate_zeros()
+        ref, got = (S + 0.25 * sp.eye(30)).tocsr(), _shifted(S.copy(), 0.25)
+        for a, b in ((ref.indptr, got.indptr), (ref.indices, got.indices), (ref.data, got.data)):
+            assert np.array_equal(a, b)
+
+
 def test_prune_keeps_largest_pairs_greedily():
     H = np.array([[5.0, 4.0, 1.0], [4.0, 5.0, 3.0], [1.0, 3.0, 5.0]])
     P = prune(H, d=2, repair=False).matrix
