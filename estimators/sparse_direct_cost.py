@@ -29,6 +29,7 @@ from scipy.sparse.csgraph import reverse_cuthill_mckee
 
 from qlsa.checks import check_choice, check_finite_nonnegative
 from qlsa.errors import EstimatorUnavailableError
+from qlsa.matrices import to_csr
 from qlsa.serialization import jsonable
 
 from .classical_cost import cached_fit, machine_id
@@ -63,7 +64,7 @@ class SparseDirectCostModel:
 
 def envelope_flops(A) -> float:
     """F_env = Σᵢ wᵢ² of the symmetrised pattern of A under reverse Cuthill–McKee (O(nnz))."""
-    S = sp.csr_matrix(A)
+    S = to_csr(A)
     S = (abs(S) + abs(S).T).tocsr()
     perm = reverse_cuthill_mckee(S, symmetric_mode=True)
     P = S[perm][:, perm].tocoo()

@@ -18,7 +18,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .checks import check_rhs
-from .matrices import as_matrix, is_hermitian
+from .matrices import as_matrix, densify, is_hermitian, to_csr
 from qlsa.errors import InvalidMatrixError
 
 MAX_DENSE_N = 2**12   # above this the explicit (dense) preparation is refused
@@ -55,24 +55,26 @@ def prepare_system(matrix, b=None, dilate: bool = True, keep_sparse: bool = Fals
     if not keep_sparse and n > MAX_DENSE_N:
         raise InvalidMatrixError(f"N = {n} is too large for an explicit circuit (limit {MAX_DENSE_N}); use "
                                  f"`qlsa estimate` for its cost, or a banded sparse matrix for the sparse encoding")
-    A = sp.csr_matrix(A) if keep_sparse else (A.toarray() if sp.issparse(A) else np.asarray(A))
+    if not keep_sparse:
+        A = densify(A)
     if b is not None:
         b = check_rhs(b, n)
         b = b.astype(complex if np.iscomplexobj(b) else float)
-    dilated = False
     hermitian = is_hermitian(A) if hermitian is None else hermitian
-    if hermitian:   # within HERMITIAN_RTOL: encode the Hermitian part, exactly symmetric (recorded in the result)
-        symmetrized = not _exactly_hermitian(A)
-        if symmetrized:
-            A = (A + A.conj().T) / 2
-    else:
-        symmetrized = False
+    # within HERMITIAN_RTOL: the Hermitian part is encoded, exactly symmetric (recorded in the result);
+    # tested in A's own format (a dense A is compared with its transposed view, not a CSR copy)
+    symmetrized = hermitian and not _exactly_hermitian(A)
+    if symmetrized:
+        A = (A + A.conj().T) / 2
+    if keep_sparse:
+        A = to_csr(A)
+    dilated = not hermitian
+    if dilated:
         if not dilate:
             raise InvalidMatrixError("A is not Hermitian; pass dilate=True to solve through [[0, A], [Aᴴ, 0]]")
         Z = sp.csr_matrix((n, n)) if keep_sparse else np.zeros((n, n), dtype=A.dtype)
         A = sp.bmat([[Z, A], [A.conj().T, Z]], format="csr") if keep_sparse else np.block([[Z, A], [A.conj().T, Z]])
         b = None if b is None else np.concatenate([b, np.zeros(n, dtype=b.dtype)])
-        dilated = True
     m = A.shape[0]
     size = 2 ** max(1, math.ceil(math.log2(m)))
     padded = size != m
@@ -93,7 +95,7 @@ def _exactly_hermitian(A) -> bool:
     """A == Aᴴ entry for entry. Sparse A comes canonical from ``as_matrix`` (sorted indices, no
     duplicates or stored zeros), as does Aᴴ in CSR, so their three arrays are compared."""
     if not sp.issparse(A):
-        return bool(np.array_equal(A, A.conj().T))
+        return bool(np.array_equal(A, A.conj().T if np.iscomplexobj(A) else A.T))
     T = (A.conj() if np.iscomplexobj(A.data) else A).T.tocsr()
     return all(np.array_equal(x, y) for x, y in ((A.indptr, T.indptr), (A.indices, T.indices), (A.data, T.data)))
 

@@ -119,6 +119,27 @@ def test_sparse_preparation_pads_in_csr_and_symmetrises_only_inexact_hermitian_i
     assert q.symmetrized and (q.matrix != q.matrix.T).nnz == 0
 
 
+def test_dense_to_csr_equals_scipys_and_dense_preparation_matches_sparse():
+    """``to_csr`` of a dense array (zeros, −0.0, complex) equals scipy's constructor array for
+    array; a dense and a sparse A prepare to the same CSR, inexact symmetry symmetrised in both."""
+    from qlsa.linear_system import prepare_system
+    from qlsa.matrices import to_csr
+    rng = np.random.default_rng(7)
+    A = rng.standard_normal((37, 37))
+    A[rng.random((37, 37)) < 0.6] = 0.0
+    A[0, 0] = -0.0
+    for M in (A, A + 1j * np.flipud(A)):
+        ref, got = sp.csr_matrix(M), to_csr(M)
+        assert got.has_canonical_format and got.dtype == ref.dtype
+        for a, b in ((ref.indptr, got.indptr), (ref.indices, got.indices), (ref.data, got.data)):
+            assert np.array_equal(a, b)
+    H = A + A.T + np.eye(37)
+    i, j = np.argwhere(np.triu(H, 1))[0]
+    H[i, j] *= 1 + 1e-12                                        # Hermitian within tolerance only
+    dense, sparse = prepare_system(H, keep_sparse=True), prepare_system(sp.csr_matrix(H), keep_sparse=True)
+    assert dense.symmetrized and sparse.symmetrized and (dense.matrix != sparse.matrix).nnz == 0
+
+
 def test_table_oracles_follow_the_pattern():
     A = np.diag([2.0, 3, 4, 5]) + np.diag([1.0, 0, 1], 1) + np.diag([1.0, 0, 1], -1)   # d = 2, blocks
     be = qlsa.block_encoding(A, "sparse", angle_bits=3)
