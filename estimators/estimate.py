@@ -34,7 +34,7 @@ from .classical_cost import ClassicalCostModel
 from .classical_solvers import SolveFeatures, check_classical_solver, classical_cost
 from .condition import METHODS, ConditionEstimate, condition_number, uses_single_precision
 from qlsa.matrices import as_matrix
-from .properties import scan_matrix
+from .properties import MatrixScan, scan_matrix
 from .solve_time import TimeTerms, solve_time_terms, total_seconds
 from .query_counts import (EPSILON_MAX, jennings_crossover_kappa, jennings_expected_query_count,
                            jennings_parameters, jennings_query_count, jennings_success_probability, system_qubits)
@@ -131,13 +131,15 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
              condition: ConditionEstimate | None = None, calibration: Any = None,
              refine_kappa: bool = False, time_terms: TimeTerms | None = None, fault_tolerant: bool = False,
              qubit_model: str | None = None, error_budget: float | None = None,
-             algorithm: str = "jennings-v1", classical: str = "auto") -> Estimate:
+             algorithm: str = "jennings-v1", classical: str = "auto", scan: MatrixScan | None = None) -> Estimate:
     """Estimate the quantum (Jennings et al.) and classical cost of solving ``matrix``·x = b.
 
     ``classical`` names the classical solver (default ``auto``: the fastest model that applies,
     :mod:`estimators.classical_solvers`); ``classical_model``, a caller's own dense model (the
     trainer's), replaces the cached dense fit and, under ``auto``, the choice. ``condition`` lets a
-    caller that already has κ (e.g. the trainer) skip recomputing it. With ``calibration``
+    caller that already has κ (e.g. the trainer) skip recomputing it, and ``scan`` (the
+    :func:`~estimators.properties.scan_matrix` of the same matrix, made as
+    :func:`~estimators.condition.condition_number` documents) its properties. With ``calibration``
     (a backend name, properties file or :class:`Calibration`), one query's time is the
     scheduled duration of the block-encoding transpiled to that device instead of
     gates × ``gate_time``. ``time_terms`` chooses the state-preparation and readout terms of
@@ -159,7 +161,7 @@ def estimate(matrix: Any, epsilon: float = DEFAULT_EPSILON, encoding: str = "spa
     qubit_model = check_estimate_parameters(epsilon, gate_time, encoding, kappa_method, fault_tolerant, qubit_model,
                                             error_budget, algorithm, classical)
     A = as_matrix(matrix, check_finite=False)          # the scan checks finiteness in its pass
-    scan = scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
+    scan = scan or scan_matrix(A, single=condition is None and uses_single_precision(A, kappa_method))
     props = scan.properties
     notes: list[str] = []
     sources = {"sparsity": "count of non-zeros per row (max)"}

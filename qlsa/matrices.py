@@ -101,9 +101,11 @@ def as_matrix(obj: Any, check_finite: bool = True) -> Matrix:
 def _as_sparse(obj: Any, check_finite: bool) -> sp.csr_array:
     _check_shape(obj.shape)
     target = np.complex128 if np.iscomplexobj(obj.data if hasattr(obj, "data") else obj) else np.float64
-    mat = sp.csr_array(obj, dtype=target, copy=True)
-    mat.sum_duplicates()
-    if not mat.data.all():              # a test is a fraction of the compaction's cost
+    mat = sp.csr_array(obj, dtype=target)   # shares a CSR input's arrays where the dtype is already right
+    if not (mat.has_canonical_format and mat.data.all()):
+        # duplicates, unsorted indices or stored zeros: canonicalised in a copy, never in the caller's arrays
+        mat = mat.copy()
+        mat.sum_duplicates()
         mat.eliminate_zeros()
     if check_finite:
         ensure_finite(mat.data)

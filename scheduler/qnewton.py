@@ -13,12 +13,14 @@ import scipy.sparse as sp
 import torch
 
 from estimators import ClassicalCostModel, condition_number, definite_condition, estimate, load_calibration
+from estimators.condition import uses_single_precision
+from estimators.properties import scan_matrix
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import capture, flat_gradient, prune, regularize
 from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
-from qlsa.matrices import is_hermitian
+from qlsa.matrices import as_matrix
 from qlsa.serialization import jsonable
 
 from .policies import Policy
@@ -175,11 +177,13 @@ class QNewton(torch.optim.Optimizer):
             else:
                 H = regularize(H, s.regularization)
             t1 = time.perf_counter()
+            H = as_matrix(H, check_finite=False)                     # one scan, read by κ and the estimate
+            scan = scan_matrix(H, single=uses_single_precision(H, "auto", EXACT_EIGS_MAX_N))
             if broke and pr.symmetric and pr.eigs_exact:   # the repair's exact λ_min, λ_max of H: no second solve
                 cond = definite_condition(*pr.eigs_after)
             else:
-                cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
-            if not cond.definite and is_hermitian(H):  # indefinite curvature: damp to λ_min = regularisation
+                cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N, scan=scan)
+            if not cond.definite and scan.properties.hermitian:  # indefinite curvature: damp to λ_min = regularisation
                 lam_min = extreme_eigenvalues(H)[0]
                 extra = max(s.regularization - lam_min, s.regularization)
                 H = (H + extra * sp.eye(H.shape[0], format="csr")).tocsr() if sp.issparse(H) else \
@@ -187,9 +191,10 @@ class QNewton(torch.optim.Optimizer):
                 damping += extra
                 factor = None
                 cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
+                scan = None                                          # H has changed
             t2 = time.perf_counter()
             e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
-                         condition=cond, calibration=s.backend)
+                         condition=cond, calibration=s.backend, scan=scan)
             decision = self.policy.decide(e)
             gb = g[offset: offset + size]
             t3 = time.perf_counter()

@@ -167,6 +167,28 @@ def test_huge_entries_overflowing_the_probe_keep_symmetry_and_f32_copy_is_droppe
     assert tiny.single is None and tiny.properties.nnz == np.count_nonzero(a * 1e-340)
 
 
+def test_sparse_input_is_canonicalised_in_a_copy_and_a_canonical_one_is_shared():
+    """as_matrix sums duplicates, sorts and drops stored zeros in a copy (the caller's arrays are
+    untouched); a canonical float CSR is read in place, as a float64 C-contiguous array is."""
+    messy = sp.csr_matrix((np.array([1.0, 2.0, 0.0, 3.0, 4.0]), np.array([1, 0, 1, 0, 0]), np.array([0, 2, 5])),
+                          shape=(2, 2))
+    data, indices = messy.data.copy(), messy.indices.copy()
+    m = as_matrix(messy)
+    assert np.array_equal(m.toarray(), [[2.0, 1.0], [7.0, 0.0]]) and m.nnz == 3 and m.has_canonical_format
+    assert np.array_equal(messy.data, data) and np.array_equal(messy.indices, indices)
+    clean = sp.csr_matrix(spd_with_spectrum(np.linspace(1, 2, 6)))
+    assert np.shares_memory(as_matrix(clean).data, clean.data)
+
+
+def test_a_callers_scan_gives_the_same_estimate(fixed_model):
+    """estimate(A, scan=scan_matrix(A)) is estimate(A): the scan is only not repeated."""
+    from estimators.properties import scan_matrix
+    a = sp.csr_matrix(spd_with_spectrum(np.linspace(0.1, 1, 40)))
+    cond = condition_number(a)
+    ref = estimate(a, classical_model=fixed_model, condition=cond).to_dict()
+    assert estimate(a, classical_model=fixed_model, condition=cond, scan=scan_matrix(as_matrix(a))).to_dict() == ref
+
+
 def test_torch_sparse_and_files_roundtrip(tmp_path):
     a = spd_with_spectrum(np.linspace(1, 2, 6))
     assert np.allclose(as_matrix(torch.tensor(a, dtype=torch.float32)), a, atol=1e-6)
