@@ -3,14 +3,17 @@
 The definition: the off-diagonal pairs (i, j), i < j, of a symmetric A are visited by
 decreasing |a_ij|, ties in row-major order, and each is kept while both row i and row j hold
 fewer than their capacity; zero entries are never kept. It is a greedy b-matching, sequential
-by nature, so the decisions run as one compiled loop (:func:`_accept`) over the pairs in that
-order. Sorting all n²/2 pairs would cost more than the solve, so only a window of the order is
+by nature, so the decisions run as one compiled loop (:func:`_accept_in_order`) over the pairs
+in that order. Sorting all n²/2 pairs would cost more than the solve, so only a window of the order is
 formed at a time:
 
 - a round takes every pair of open rows (capacity left) whose key lies in [lo, hi): a prefix of
   what is left of the order, since the keys are ordered and ties never straddle a boundary;
 - the key is |a_ij|'s IEEE bit pattern (sign cleared), which orders like |a_ij|, so the window
-  test, the sort (a stable LSD radix sort) and the ties are exact integer operations;
+  test, the sort and the ties are exact integer operations;
+- the window is put in order lazily: bucketed by the top bits of its keys (a stable counting
+  sort), and each bucket sorted only after the pairs that a full row already rejects are dropped
+  from it (most are, as rows fill), so 10–20 % of a window is sorted, not all of it;
 - lo is read off a sample of open rows so that about ``take``·Σcap/2 + m pairs fall in the
   window (m open rows); a poor guess costs one more round, never a different result;
 - the next round's hi is this round's lo, over the rows still open.
@@ -29,7 +32,7 @@ import numpy as np
 
 from .jit_cache import njit
 
-_DIGIT = 11                     # radix sort digit: 2048 buckets, three passes for a 31-bit key
+_DIGIT = 12                     # the window's buckets: the top 12 bits of max − key, 4096 buckets
 _SAMPLE_BITS = 16               # the sample's histogram resolves the top 16 bits of a key
 
 
@@ -66,7 +69,7 @@ def greedy_pairs(A: np.ndarray, capacity: np.ndarray, take: float = 4.0, seed: i
             lo = _sample_threshold(keys, mask, picks, is_open, hi, want * 2 * picks.size / m, bits - _SAMPLE_BITS)
         guess = min(int(1.5 * want), m * (m - 1) // 2) + A.shape[0]    # never above the pairs of open rows
         key, pair = _window(keys, mask, live, is_open, lo, hi, guess)
-        kept.append(_accept(_by_decreasing_key(key, pair, lo), cap))
+        kept.append(_accept_in_order(key, pair, cap))
         rounds += 1
         hi = lo
     pairs = np.concatenate(kept)
@@ -118,42 +121,65 @@ def _grown(a, used, size):
 
 
 @njit()
-def _by_decreasing_key(key, pair, lo):
-    """``pair`` sorted by decreasing ``key`` (all ≥ lo), stably: an LSD radix sort of
-    max − key, ``_DIGIT`` bits a pass, keys and pairs moved together (``pair`` is reused)."""
+def _accept_in_order(key, pair, cap):
+    """The greedy over the window (keys ≥ 1, pairs row-major) in decreasing key order, ties in
+    row-major order: each pair in turn is kept iff both its rows have capacity left (``cap``,
+    decremented). Rows only close, so a pair with a closed row is rejected whenever it comes:
+    a stable counting sort buckets the window by the top ``_DIGIT`` bits of max − key, and each
+    bucket, in order, first drops such pairs, then sorts its survivors stably by the remaining
+    bits and decides them. Most of a window is rejected (85–90 % in a Newton step's blocks), so
+    only the survivors are sorted, not the window."""
     m = key.size
+    kept = np.empty(m, np.int64)
     if m == 0:
-        return pair
+        return kept
     top = key.max()
-    d, spare_d = (top - key).astype(np.int64), np.empty(m, np.int64)
-    spare_p = np.empty(m, np.int64)
-    bits, shift, buckets = np.int64(top - lo), 0, 1 << _DIGIT
-    while (bits >> shift) > 0:
-        start = np.zeros(buckets, np.int64)
-        for t in range(m):
-            start[(d[t] >> shift) & (buckets - 1)] += 1
+    d = (top - key).astype(np.int64)
+    span, shift = d.max(), 0
+    while (span >> shift) >= (1 << _DIGIT):
+        shift += 1
+    buckets = (span >> shift) + 1
+    start = np.zeros(buckets + 1, np.int64)
+    for t in range(m):
+        start[(d[t] >> shift) + 1] += 1
+    start = np.cumsum(start)
+    low = (np.int64(1) << shift) - 1
+    by_p, by_bits, fill = np.empty(m, np.int64), np.empty(m, np.int64), start[:-1].copy()
+    for t in range(m):                                  # stable: row-major within a bucket
+        b = d[t] >> shift
+        by_p[fill[b]], by_bits[fill[b]] = pair[t], d[t] & low
+        fill[b] += 1
+    alive, bits, c = np.empty(m, np.int64), np.empty(m, np.int64), 0
+    for b in range(buckets):
         s = 0
-        for b in range(buckets):
-            s, start[b] = s + start[b], s
-        for t in range(m):
-            b = (d[t] >> shift) & (buckets - 1)
-            spare_d[start[b]], spare_p[start[b]] = d[t], pair[t]
-            start[b] += 1
-        d, spare_d, pair, spare_p = spare_d, d, spare_p, pair
-        shift += _DIGIT
-    return pair
-
-
-@njit()
-def _accept(pairs, cap):
-    """The greedy itself: each pair in turn is kept iff both its rows have capacity left (decremented)."""
-    kept = np.empty(pairs.size, np.int64)
-    c = 0
-    for p in pairs:
-        i, j = p >> 32, p & 0xFFFFFFFF
-        if cap[i] > 0 and cap[j] > 0:
-            cap[i] -= 1
-            cap[j] -= 1
-            kept[c] = p
-            c += 1
+        for q in range(start[b], start[b + 1]):
+            p = by_p[q]
+            if cap[p >> 32] > 0 and cap[p & 0xFFFFFFFF] > 0:
+                alive[s], bits[s] = p, by_bits[q]
+                s += 1
+        if shift > 0 and s > 1:
+            _sort_pairs(bits, alive, s)
+        for r in range(s):
+            p = alive[r]
+            i, j = p >> 32, p & 0xFFFFFFFF
+            if cap[i] > 0 and cap[j] > 0:
+                cap[i] -= 1
+                cap[j] -= 1
+                kept[c] = p
+                c += 1
     return kept[:c]
+
+
+@njit(inline="always")
+def _sort_pairs(bits, alive, s):
+    """Stable sort of (bits, alive)[:s] by ``bits``: insertion for a few, a merge sort beyond."""
+    if s <= 32:
+        for a in range(1, s):
+            b, t, k = bits[a], alive[a], a - 1
+            while k >= 0 and bits[k] > b:
+                bits[k + 1], alive[k + 1] = bits[k], alive[k]
+                k -= 1
+            bits[k + 1], alive[k + 1] = b, t
+    else:
+        order = np.argsort(bits[:s], kind="mergesort")
+        alive[:s] = alive[:s][order]

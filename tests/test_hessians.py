@@ -414,6 +414,29 @@ def test_pair_selection_over_several_rounds(take):
         assert max(rounds) == 1                                   # the whole order in one window
 
 
+@pytest.mark.parametrize("dtype,span", [(np.int32, 40), (np.int32, 2**30), (np.int64, 2**62)])
+def test_window_decisions_equal_a_full_stable_sort_then_the_greedy(dtype, span):
+    """The window's decisions (bucketed by the top bits, pairs with a full row dropped before the
+    rest is sorted) equal sorting the whole window stably by decreasing key and deciding each pair
+    in turn: many ties (span 40), 31- and 63-bit keys, buckets of one to thousands of pairs."""
+    from hessians.pair_selection import _accept_in_order
+    rng = np.random.default_rng(int(np.log2(span)))
+    n, m = 300, 20_000
+    key = (1 + rng.integers(0, span, m)).astype(dtype)
+    i, j = rng.integers(0, n, m), rng.integers(0, n, m)
+    pair = (np.minimum(i, j).astype(np.int64) << 32) | np.maximum(i, j)
+    cap = rng.integers(0, 12, n)
+    expected, left = [], cap.copy()
+    for p in pair[np.argsort(-key.astype(np.int64), kind="stable")]:
+        a, b = p >> 32, p & 0xFFFFFFFF
+        if left[a] > 0 and left[b] > 0:
+            left[a] -= 1
+            left[b] -= 1
+            expected.append(p)
+    got_cap = cap.copy()
+    assert np.array_equal(_accept_in_order(key, pair, got_cap), expected) and np.array_equal(got_cap, left)
+
+
 def test_prune_of_a_float32_block_with_a_shift_equals_prune_of_the_regularised_float64_block():
     """prune(H₃₂, shift=δ): the selection reads float32 as it is and δ is added in float64, so
     the result is prune(regularize(float64(H₃₂), δ)) exactly — pattern, values, factor, repair —
