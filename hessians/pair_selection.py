@@ -4,8 +4,8 @@ The definition: the off-diagonal pairs (i, j), i < j, of a symmetric A are visit
 decreasing |a_ij|, ties in row-major order, and each is kept while both row i and row j hold
 fewer than their capacity; zero entries are never kept. It is a greedy b-matching, sequential
 by nature, so the decisions run as one compiled loop (:func:`_accept_in_order`) over the pairs
-in that order. Sorting all n²/2 pairs would cost more than the solve, so only a window of the order is
-formed at a time:
+in that order. Sorting all n²/2 pairs would cost more than the solve, so only a window of the
+order is formed at a time:
 
 - a round takes every pair of open rows (capacity left) whose key lies in [lo, hi): a prefix of
   what is left of the order, since the keys are ordered and ties never straddle a boundary;
@@ -127,7 +127,7 @@ def _accept_in_order(key, pair, cap):
     decremented). Rows only close, so a pair with a closed row is rejected whenever it comes:
     a stable counting sort buckets the window by the top ``_DIGIT`` bits of max − key, and each
     bucket, in order, first drops such pairs, then sorts its survivors stably by the remaining
-    bits and decides them. Most of a window is rejected (85–90 % in a Newton step's blocks), so
+    bits and decides them. Most of a window is rejected (80–90 % in a Newton step's blocks), so
     only the survivors are sorted, not the window."""
     m = key.size
     kept = np.empty(m, np.int64)
