@@ -91,6 +91,16 @@ def _loss(model, loss_fn, params, inputs, targets) -> torch.Tensor:
     return loss
 
 
+@dataclass(frozen=True)
+class CapturedStep:
+    """A batch's curvature blocks with its gradient ∇L(θ) (flat, ordered like the blocks'
+    offsets) and its mean loss L(θ), which the capture computes anyway for its checks."""
+
+    blocks: list[HessianBlock]
+    gradient: torch.Tensor
+    loss: float
+
+
 def capture(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tensor,
             structure: str = "layer", kind: str = "exact", chunk_size: int = 256,
             max_bytes: int | None = None, progress: bool = True) -> list[HessianBlock]:
@@ -99,11 +109,20 @@ def capture(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets: torc
     Runs under the math scaled-dot-product-attention backend: the fused CPU kernels have
     no second derivative, the math one does.
     """
+    return capture_step(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_bytes, progress).blocks
+
+
+def capture_step(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tensor,
+                 structure: str = "layer", kind: str = "exact", chunk_size: int = 256,
+                 max_bytes: int | None = None, progress: bool = True) -> CapturedStep:
+    """:func:`capture`'s blocks with the batch's gradient and loss from the same passes: a
+    Newton step needs no further forward or backward pass (the gradient equals
+    :func:`flat_gradient`'s, computed under the math attention backend)."""
     with sdpa_kernel(SDPBackend.MATH):
         return _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_bytes, progress)
 
 
-def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_bytes, progress):
+def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_bytes, progress) -> CapturedStep:
     if kind not in KINDS:
         raise InvalidParameterError(f"unknown curvature kind {kind!r}; choose one of {', '.join(KINDS)}")
     if chunk_size < 1:
@@ -119,11 +138,16 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
     dtype = next(iter(params.values())).dtype
     _check_sizes(specs, structure, dtype, max_bytes or _memory_budget())
     with torch.no_grad():
-        _loss(model, loss_fn, params, inputs, targets)  # scalar and finite, or a clear error
+        loss = float(_loss(model, loss_fn, params, inputs, targets))  # scalar and finite, or a clear error
     g = grad(lambda p: loss_fn(functional_call(model, p, (inputs,)), targets))(params)
     if not all(torch.isfinite(x).all() for x in g.values()):
         raise InvalidParameterError("gradient has NaN/Inf entries; lower the learning rate or check the data")
+    blocks = _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress)
+    return CapturedStep(blocks, torch.cat([x.reshape(-1) for x in g.values()]), loss)
 
+
+def _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress):
+    """The blocks of ``kind`` by the fastest method that applies (module doc)."""
     if kind == "exact" and structure in ("full", "layer") and first_linear.applies(
             model, loss_fn, inputs, targets, list(params)):
         return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress)

@@ -16,7 +16,7 @@ from estimators import ClassicalCostModel, condition_number, definite_condition,
 from estimators.condition import uses_single_precision
 from estimators.properties import scan_matrix
 from qlsa.spectrum import extreme_eigenvalues
-from hessians import capture, flat_gradient, prune, regularize
+from hessians import capture_step, prune, regularize
 from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
@@ -150,11 +150,11 @@ class QNewton(torch.optim.Optimizer):
             inputs = closure
         s = self.settings
         t_capture = time.perf_counter()
-        with torch.enable_grad():
-            blocks = capture(self.model, self.loss_fn, inputs, targets, s.structure, s.kind, s.chunk_size,
-                             progress=False)
-            g = flat_gradient(self.model, self.loss_fn, inputs, targets).detach().double().cpu().numpy()
-            loss = float(self.loss_fn(self.model(inputs), targets).detach())
+        with torch.enable_grad():                 # the blocks, the gradient and the loss from the same passes
+            captured = capture_step(self.model, self.loss_fn, inputs, targets, s.structure, s.kind, s.chunk_size,
+                                    progress=False)
+        blocks, loss = captured.blocks, captured.loss
+        g = captured.gradient.detach().double().cpu().numpy()
         t_capture = time.perf_counter() - t_capture
         step = int(self.state["step"])
         update = np.zeros_like(g)
