@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from hessians import block_specs, capture, flat_gradient, p_sparsity, plot_p_sparsity, prune, regularize, row_sparsity
+from hessians import block_specs, capture, capture_step, flat_gradient, p_sparsity, plot_p_sparsity, prune, regularize, row_sparsity
 from qlsa.errors import InvalidParameterError, ResourceLimitError
 from hessians.gram import Gram
 from tests.conftest import flat_loss
@@ -71,6 +71,12 @@ def test_exact_matches_autograd_hessian_in_every_structure(name, model, x, y):
             torch.testing.assert_close(b.matrix, H[sl, sl], rtol=1e-5, atol=1e-8)
     g = flat_gradient(model, F.cross_entropy, x, y)
     torch.testing.assert_close(g, torch.func.grad(f)(flat))
+    for kind in ("exact", "ggn", "fisher"):                   # the same passes give the gradient and the loss
+        step = capture_step(model, F.cross_entropy, x, y, structure="layer", kind=kind, progress=False)
+        torch.testing.assert_close(step.gradient, g, rtol=1e-12, atol=1e-14)
+        assert step.loss == pytest.approx(float(f(flat)), rel=1e-12)
+        alone = capture(model, F.cross_entropy, x, y, "layer", kind, progress=False)
+        assert [b.offset for b in step.blocks] == [b.offset for b in alone]
 
 
 def _explicit_ggn(model, x, y, loss_fn=F.cross_entropy) -> torch.Tensor:
