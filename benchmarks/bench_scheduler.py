@@ -106,23 +106,26 @@ def newton_step_overhead() -> list[BenchRow]:
     """A QNewton step's parts on MLPs F-16-10 (batch 256) whose first GGN block is n = 16·(F + 1)
     ≈ 1000–4000, against the hand-written torch step on the same blocks; "other" (regularise,
     prune, κ, estimate, decide, update) as a share of the step. One optimizer stepping as in
-    training, after a warm-up step; medians of 9 steps (wall, each part, the share), the
-    hand-written step's median of 9 too: on a shared 2-core VM single calls vary by 1.5–2×."""
+    training. The two alternate in runs of 3 steps, 5 runs each, the first step of each run
+    dropped (it pays for the other's thread pools and caches): both see the same machine, whose
+    speed varies by 1.5–2× from minute to minute on a shared 2-core VM, each in its own steady
+    state. Medians of the 10 steps kept (wall, each part, the share)."""
     rows = []
     for features in (64, 128, 256):
         model, x, y = _mlp_batch(features)
         opt = _optimizer(model)
-        _qnewton_step(opt, x, y)                                   # warm-up
-        steps = [_qnewton_step(opt, x, y) for _ in range(9)]
+        steps, hand = [], []
+        for _ in range(5):
+            steps.extend([_qnewton_step(opt, x, y) for _ in range(3)][1:])
+            for k in range(3):
+                t0 = time.perf_counter()
+                _torch_step(model, x, y)
+                if k:
+                    hand.append(time.perf_counter() - t0)
         parts = {k: float(np.median([p[k] for _, p in steps])) for k in steps[0][1]}
-        hand = []
-        for _ in range(10):
-            t0 = time.perf_counter()
-            _torch_step(model, x, y)
-            hand.append(time.perf_counter() - t0)
         rows.append(BenchRow(f"QNewton.step, {features}-16-10 (blocks {16 * (features + 1)}² + 170²)",
                              float(np.median([w for w, _ in steps])), "capture + torch.linalg.solve",
-                             float(np.median(hand[1:])), parts))
+                             float(np.median(hand)), parts))
     return rows
 
 
