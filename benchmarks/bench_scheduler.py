@@ -64,16 +64,17 @@ def _optimizer(model):
 
 
 def _torch_step(model, x, y) -> None:
-    """The hand-written step on the same blocks: the same capture, then torch.linalg.solve(G + δI, g)."""
+    """The hand-written step on the same blocks: the same capture (blocks and gradient from its
+    passes, as QNewton gets them), then torch.linalg.solve(G + δI, g)."""
     import torch
     import torch.nn.functional as F
 
-    from hessians import capture, flat_gradient
+    from hessians import capture_step
     from scheduler.qnewton import NewtonSettings
     s = NewtonSettings()
-    blocks = capture(model, F.cross_entropy, x, y, s.structure, s.kind, progress=False)
-    grad = flat_gradient(model, F.cross_entropy, x, y).detach()
-    for b in blocks:
+    captured = capture_step(model, F.cross_entropy, x, y, s.structure, s.kind, progress=False)
+    grad = captured.gradient.detach()
+    for b in captured.blocks:
         A = b.matrix.double() + s.regularization * torch.eye(b.size, dtype=torch.float64)
         torch.linalg.solve(A, grad[b.offset: b.offset + b.size].double())
 
