@@ -180,13 +180,19 @@ def test_sparse_input_is_canonicalised_in_a_copy_and_a_canonical_one_is_shared()
     assert np.shares_memory(as_matrix(clean).data, clean.data)
 
 
-def test_a_callers_scan_gives_the_same_estimate(fixed_model):
-    """estimate(A, scan=scan_matrix(A)) is estimate(A): the scan is only not repeated."""
+def test_a_callers_scan_gives_the_same_estimate_without_scanning_again(fixed_model, monkeypatch):
+    """estimate(A, scan=scan_matrix(A)) is estimate(A), and the matrix is not scanned again."""
     from estimators.properties import scan_matrix
+    estimate_module = sys.modules["estimators.estimate"]     # the package's ``estimate`` is the function
     a = sp.csr_matrix(spd_with_spectrum(np.linspace(0.1, 1, 40)))
     cond = condition_number(a)
     ref = estimate(a, classical_model=fixed_model, condition=cond).to_dict()
-    assert estimate(a, classical_model=fixed_model, condition=cond, scan=scan_matrix(as_matrix(a))).to_dict() == ref
+    scan = scan_matrix(as_matrix(a))
+
+    def no_second_scan(*args, **kwargs):
+        raise AssertionError("estimate scanned a matrix whose scan it was given")
+    monkeypatch.setattr(estimate_module, "scan_matrix", no_second_scan)
+    assert estimate(a, classical_model=fixed_model, condition=cond, scan=scan).to_dict() == ref
 
 
 def test_torch_sparse_and_files_roundtrip(tmp_path):
