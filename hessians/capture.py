@@ -1,7 +1,10 @@
 """Curvature blocks of a torch model's mean mini-batch loss, through ``torch.func``.
 
 - ``exact``: H = ∇²L(θ) by forward-over-reverse Hessian-vector products
-  H·e_k = ∂/∂t ∇L(θ + t·e_k), vmapped over chunks of basis vectors (memory ∝ chunk size).
+  H·e_k = ∂/∂t ∇L(θ + t·e_k), vmapped over chunks of basis vectors (memory ∝ chunk size);
+  reverse-over-reverse, H·e_k = ∇(∇L·e_k), where the loss's gradient has no forward-mode
+  derivative (torch's ``huber_loss``; ``mse_loss`` fails under one), as for the loss's own
+  Hessian in ``ggn``.
 - ``ggn``: G = Jᵀ·H_ℓ·J with J = ∂f/∂θ the output Jacobian and H_ℓ = ∂²L/∂f² (Schraudolph
   2002). PSD for convex losses. For a mean of per-sample losses of independent samples,
   G = (1/B)·Σ_i J_iᵀ·H_i·J_i from the per-sample output Jacobians J_i (C × n, ``vmap(jacrev)``)
@@ -81,8 +84,11 @@ def flat_gradient(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets
 
 
 def _loss(model, loss_fn, params, inputs, targets) -> torch.Tensor:
-    out = functional_call(model, params, (inputs,))
-    loss = loss_fn(out, targets)
+    return _checked(loss_fn(functional_call(model, params, (inputs,)), targets))
+
+
+def _checked(loss: torch.Tensor) -> torch.Tensor:
+    """The batch loss, if it is a finite scalar; else a one-line error."""
     if loss.dim() != 0:
         raise InvalidParameterError(f"loss_fn must return a scalar, got shape {tuple(loss.shape)}; "
                                     "use reduction='mean'")
@@ -138,22 +144,49 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
     dtype = next(iter(params.values())).dtype
     _check_sizes(specs, structure, dtype, max_bytes or _memory_budget())
     with torch.no_grad():
-        loss = float(_loss(model, loss_fn, params, inputs, targets))  # scalar and finite, or a clear error
+        out = functional_call(model, params, (inputs,))
+        loss = float(_checked(loss_fn(out, targets)))                # scalar and finite, or a clear error
     g = grad(lambda p: loss_fn(functional_call(model, p, (inputs,)), targets))(params)
     if not all(torch.isfinite(x).all() for x in g.values()):
         raise InvalidParameterError("gradient has NaN/Inf entries; lower the learning rate or check the data")
-    blocks = _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress)
+    forward = kind == "fisher" or _forward_over_reverse(loss_fn, out, targets)
+    del out
+    blocks = _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress, forward)
     return CapturedStep(blocks, torch.cat([x.reshape(-1) for x in g.values()]), loss)
 
 
-def _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress):
-    """The blocks of ``kind`` by the fastest method that applies (module doc)."""
+def _forward_over_reverse(loss_fn, out: torch.Tensor, targets: torch.Tensor) -> bool:
+    """Whether the loss's gradient has a forward-mode derivative at the batch's outputs ``out``
+    (tried once, on the loss alone). torch's ``huber_loss`` has none, and ``mse_loss`` with its
+    default mean fails under one ("ZeroTensors are immutable", torch 2.x); the capture then takes
+    reverse-over-reverse products, H·v = ∇(∇L·v), the same H by symmetry of second derivatives."""
+    try:
+        jvp(grad(lambda o: loss_fn(o, targets)), (out,), (torch.ones_like(out),))
+    except (RuntimeError, NotImplementedError):
+        return False
+    return True
+
+
+def _hvp(f, x0: torch.Tensor, forward: bool):
+    """v ↦ ∇²f(x0)·v for a scalar f: forward-over-reverse (``jvp`` of ``grad``), or reverse-over-
+    reverse (``vjp`` of ``grad``, linearised once) where ``forward`` is False; vmappable."""
+    if forward:
+        g = grad(f)
+        return lambda v: jvp(g, (x0,), (v,))[1]
+    _, back = vjp(grad(f), x0)
+    return lambda v: back(v)[0]
+
+
+def _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress, forward):
+    """The blocks of ``kind`` by the fastest method that applies (module doc); ``forward``: the
+    loss's second derivatives may be taken forward-over-reverse (:func:`_forward_over_reverse`)."""
     if kind == "exact" and structure in ("full", "layer") and first_linear.applies(
             model, loss_fn, inputs, targets, list(params)):
-        return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress)
+        return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress,
+                                     forward)
 
     if kind == "ggn" and not _couples_samples(model):
-        return _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress)
+        return _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, forward)
 
     if kind == "fisher":
         return _fisher_blocks(model, loss_fn, params, specs, inputs, targets)
@@ -163,13 +196,13 @@ def _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chu
     bar = tqdm(total=total_chunks, desc=f"{kind} curvature", disable=None if progress and total_chunks >= 8 else True,
                leave=False)
     for spec in specs:
-        mat = _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar)
+        mat = _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar, forward)
         blocks.append(HessianBlock(spec.name, spec.params, spec.offset, mat))
     bar.close()
     return blocks
 
 
-def _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress):
+def _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress, forward):
     """Exact Hessian with the leading Linear layer's rows and columns by :mod:`hessians.first_linear`."""
     names = list(params)
     sizes = {n: p.numel() for n, p in params.items()}
@@ -181,9 +214,9 @@ def _capture_first_linear(model, loss_fn, params, specs, inputs, targets, struct
     dtype = next(iter(params.values())).dtype
     n = first_size + rest.size if structure == "full" else first_size
     H = torch.empty((n, n), dtype=dtype, device=inputs.device)
-    first_linear.fill_first_layer(H, model, loss_fn, params, inputs, targets)
+    first_linear.fill_first_layer(H, model, loss_fn, params, inputs, targets, forward)
     bar.update(1)
-    rest_block = _product_block(model, loss_fn, params, rest, inputs, targets, "exact", chunk_size, bar)
+    rest_block = _product_block(model, loss_fn, params, rest, inputs, targets, "exact", chunk_size, bar, forward)
     bar.close()
     if structure == "full":
         H[first_size:, first_size:] = rest_block
@@ -208,28 +241,20 @@ def _split(spec: BlockSpec, params: dict[str, torch.Tensor]):
     return flat0, unflatten
 
 
-def _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar) -> torch.Tensor:
+def _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_size, bar, forward) -> torch.Tensor:
     flat0, unflatten = _split(spec, params)
 
     if kind == "exact":
-        def loss_of(flat):
-            return loss_fn(functional_call(model, unflatten(flat), (inputs,)), targets)
-
-        grad_fn = grad(loss_of)
-
-        def column(v):
-            return jvp(grad_fn, (flat0,), (v,))[1]
+        column = _hvp(lambda flat: loss_fn(functional_call(model, unflatten(flat), (inputs,)), targets), flat0, forward)
     else:
         def out_of(flat):
             return functional_call(model, unflatten(flat), (inputs,))
 
         out0, vjp_fn = vjp(out_of, flat0)
-        loss_grad = grad(lambda o: loss_fn(o, targets))
+        loss_hvp = _hvp(lambda o: loss_fn(o, targets), out0, forward)
 
         def column(v):
-            jv = jvp(out_of, (flat0,), (v,))[1]
-            hjv = jvp(loss_grad, (out0,), (jv,))[1]
-            return vjp_fn(hjv)[0]
+            return vjp_fn(loss_hvp(jvp(out_of, (flat0,), (v,))[1]))[0]
 
     n = spec.size
     out = torch.empty((n, n), dtype=flat0.dtype, device=flat0.device)
@@ -247,7 +272,7 @@ def _couples_samples(model: torch.nn.Module) -> bool:
     return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training for m in model.modules())
 
 
-def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, max_bytes: int = 1 << 28):
+def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, forward, max_bytes: int = 1 << 28):
     """G_b = (1/B)·Σ_i J_i,bᵀ·H_i·J_i,b for every block b, over chunks of samples whose
     Jacobians fit in ``max_bytes``; ℓ_i = loss_fn(f(x_i), y_i) on a batch of one (the mean loss
     is (1/B)·Σ_i ℓ_i). With H_i = V·diag(λ)·Vᵀ, G = (1/B)·(S₊ᵀS₊ − S₋ᵀS₋), S_± = the rows
@@ -275,7 +300,8 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, ma
         b = x.shape[0]
         jac = vmap(jacrev(f_single), in_dims=(None, 0))(params, x)
         out = vmap(f_single, in_dims=(None, 0))(params, x)
-        lam, V = torch.linalg.eigh(vmap(hessian(loss_single))(out, y).reshape(b, n_out, n_out))
+        H_out = vmap(hessian(loss_single) if forward else jacrev(jacrev(loss_single)))(out, y)
+        lam, V = torch.linalg.eigh(H_out.reshape(b, n_out, n_out))
         tol = 10 * n_out * torch.finfo(dtype).eps * lam.abs().amax(dim=1, keepdim=True)
         signs = [(sign, rows) for sign, rows in ((1.0, lam > 0), (-1.0, lam < -tol)) if rows.any()]
         convex &= all(sign > 0 for sign, _ in signs)

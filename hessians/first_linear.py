@@ -37,10 +37,12 @@ def applies(model: nn.Module, loss_fn, inputs: torch.Tensor, targets: torch.Tens
 
 
 def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dict[str, torch.Tensor],
-                     inputs: torch.Tensor, targets: torch.Tensor) -> None:
+                     inputs: torch.Tensor, targets: torch.Tensor, forward: bool = True) -> None:
     """Write the first layer's rows and columns of the exact Hessian into ``H`` (P×P or first×first).
 
     Layout of the first layer: weight (r·K + k, row-major like ``weight.reshape(-1)``), then bias.
+    The derivative of ∇_{h,θ}ℓᵢ along e_r is forward-over-reverse, or with ``forward=False``
+    (a loss without forward-mode second derivatives) reverse-over-reverse, ∇_{h,θ}(∇_hℓᵢ·e_r).
     """
     rest = model[1:]
     W = params["0.weight"]
@@ -55,10 +57,17 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
     def sample_loss(shift, rp, h, y):
         return loss_fn(functional_call(rest, rp, ((h + shift).unsqueeze(0),)), y.unsqueeze(0))
 
-    g = grad(sample_loss, argnums=(0, 1))
+    zero = torch.zeros(m, dtype=W.dtype, device=W.device)
+    if forward:
+        g = grad(sample_loss, argnums=(0, 1))
 
-    def second(e, h, y):
-        return jvp(lambda s: g(s, rest_params, h, y), (torch.zeros(m, dtype=W.dtype, device=W.device),), (e,))[1]
+        def second(e, h, y):
+            return jvp(lambda s: g(s, rest_params, h, y), (zero,), (e,))[1]
+    else:
+        g_h = grad(sample_loss)
+
+        def second(e, h, y):
+            return grad(lambda s, rp: (g_h(s, rp, h, y) * e).sum(), argnums=(0, 1))(zero, rest_params)
 
     eye = torch.eye(m, dtype=W.dtype, device=W.device)
     D, d_rest = vmap(vmap(second, in_dims=(0, None, None)), in_dims=(None, 0, 0))(eye, h0, targets)
@@ -67,6 +76,8 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
     for s in range(m):            # rows (s, j), columns r ≥ s: Xᵀ·[D[:, s, r]·x_k]; r < s by symmetry
         Q = (D[:, s, s:, None] * X[:, None, :]).reshape(B, (m - s) * K)
         torch.matmul(X.T, Q, out=H[s * K:(s + 1) * K, s * K:nw])
+        own = H[s * K:(s + 1) * K, s * K:(s + 1) * K]          # symmetric to round-off: average its triangles
+        own.copy_((own + own.T) / 2)
         for r in range(s):
             H[s * K:(s + 1) * K, r * K:(r + 1) * K] = H[r * K:(r + 1) * K, s * K:(s + 1) * K].T
     if has_bias:

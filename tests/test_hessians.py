@@ -163,6 +163,46 @@ def test_ggn_of_a_model_whose_batch_norm_couples_samples():
     torch.testing.assert_close(blk.matrix, _explicit_ggn(model, x, y), rtol=1e-5, atol=1e-8)
 
 
+@pytest.mark.parametrize("loss_fn", [F.mse_loss, F.huber_loss])
+def test_losses_without_forward_mode_second_derivatives_take_reverse_over_reverse(loss_fn):
+    """torch's mse_loss (mean) fails under a jvp of its gradient and huber_loss has none: the exact
+    Hessian by products (a model that is not a Sequential) in every structure, and the GGN of a
+    model whose batch norm couples samples (G = Jᵀ·H_ℓ·J with H_ℓ = 2/(B·C)·I for MSE, 1/(B·C)·I
+    for huber where every residual lies within its δ = 1), against autograd."""
+    from hessians.capture import _forward_over_reverse
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(4, 5), nn.Linear(5, 3)
+
+        def forward(self, x):
+            return self.b(torch.tanh(self.a(x)))
+    torch.manual_seed(0)
+    model = Net().double()
+    x, y = torch.randn(9, 4, dtype=D), torch.randn(9, 3, dtype=D)
+    assert not _forward_over_reverse(loss_fn, model(x).detach(), y)
+    f, theta = flat_loss(model, x, y, loss_fn)
+    H = torch.autograd.functional.hessian(f, theta)
+    for structure in ("full", "layer", "param"):
+        for b in capture(model, loss_fn, x, y, structure=structure, kind="exact", progress=False):
+            sl = slice(b.offset, b.offset + b.size)
+            torch.testing.assert_close(b.matrix, H[sl, sl], rtol=1e-9, atol=1e-12)
+    coupled = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5, track_running_stats=False), nn.Tanh(),
+                            nn.Linear(5, 3)).double()
+    y = coupled(x).detach() + 0.1 * torch.randn(9, 3, dtype=D)       # residuals within huber's δ = 1
+    _, theta = flat_loss(coupled, x, y, loss_fn)
+    names, shapes = [n for n, _ in coupled.named_parameters()], [p.shape for p in coupled.parameters()]
+
+    def outputs(flat):
+        parts = torch.split(flat, [p.numel() for p in coupled.parameters()])
+        return torch.func.functional_call(coupled, {n: t.reshape(s) for n, t, s in zip(names, parts, shapes)}, (x,))
+    J = torch.autograd.functional.jacobian(outputs, theta).reshape(27, -1)
+    (blk,) = capture(coupled, loss_fn, x, y, structure="full", kind="ggn", progress=False)
+    scale = (2 if loss_fn is F.mse_loss else 1) / 27
+    torch.testing.assert_close(blk.matrix, scale * J.T @ J, rtol=1e-9, atol=1e-12)
+
+
 def _per_sample_gradients(model, x, y) -> torch.Tensor:
     """B × P gradients of each sample's loss by an explicit loop (the independent reference)."""
     grads = []
@@ -520,14 +560,19 @@ def test_fisher_factor_matches_per_sample_loop_and_dense_block(name, model, x, y
         ff.kappa(0.0)
 
 
-@pytest.mark.parametrize("bias, loss", [(True, "ce"), (False, "ce"), (True, "mse"), (True, "sum")])
+@pytest.mark.parametrize("bias, loss", [(True, "ce"), (False, "ce"), (True, "mse"), (False, "F.mse_loss"),
+                                        (True, "F.huber_loss"), (True, "sum")])
 def test_leading_linear_fast_path_matches_autograd(bias, loss):
+    """The leading-Linear path against autograd's Hessian; F.mse_loss (fails under forward-mode
+    AD of its backward in torch 2.x) and F.huber_loss (has none) take reverse-over-reverse."""
     from hessians import first_linear
     torch.manual_seed(3)
     model = nn.Sequential(nn.Linear(5, 4, bias=bias), nn.Sigmoid(), nn.Linear(4, 3), nn.Tanh(), nn.Linear(3, 3)).double()
     x = torch.randn(7, 5, dtype=D)
-    if loss == "mse":   # by hand: F.mse_loss's backward is not nestable under torch.func jvp (torch 2.13)
+    if loss == "mse":
         y, fn = torch.randn(7, 3, dtype=D), (lambda o, t: ((o - t) ** 2).mean())
+    elif loss.startswith("F."):
+        y, fn = torch.randn(7, 3, dtype=D), getattr(F, loss[2:])
     elif loss == "ce":
         y, fn = torch.randint(0, 3, (7,)), F.cross_entropy
     else:   # a summed loss is not a per-sample mean: the generic path must take it
@@ -545,6 +590,10 @@ def test_leading_linear_fast_path_matches_autograd(bias, loss):
     H = torch.autograd.functional.hessian(f, torch.cat([p.detach().reshape(-1) for p in params.values()]))
     (full,) = capture(model, fn, x, y, structure="full", kind="exact", progress=False)
     torch.testing.assert_close(full.matrix, H, rtol=1e-9, atol=1e-12)
+    (single,) = capture(model.float(), fn, x.float(), y.float() if y.is_floating_point() else y, structure="full",
+                        kind="exact", progress=False)
+    model.double()
+    assert torch.equal(single.matrix, single.matrix.T)     # exactly: float32 GEMM blocks are not by themselves
     for b in capture(model, fn, x, y, structure="layer", kind="exact", progress=False):
         sl = slice(b.offset, b.offset + b.size)
         torch.testing.assert_close(b.matrix, H[sl, sl], rtol=1e-9, atol=1e-12)
