@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any, Callable
 
 import numpy as np
 import scipy.linalg as sla
@@ -137,10 +138,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     check_finite_nonnegative(shift, "shift")
     A = _dense(H, single=True)
     ax, xa, count = _probe_products(A, hermitian_probe(A.shape[0]))
-    if not (np.isfinite(ax).all() and np.isfinite(xa).all()):
-        raise InvalidParameterError("prune: the matrix has NaN or Inf entries; clean them before pruning")
-    if not probe_says_hermitian(ax, xa):
-        raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
+    check_probe(ax, xa)
     if shift and (p is not None or strategy == "rowwise"):       # these rank the diagonal too: form H + δ·I
         A, shift = regularize(A, shift), 0.0
     n = A.shape[0]
@@ -171,19 +169,39 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     if not symmetric:
         notes.append(f"{strategy} pruning is not symmetric: {asymmetric} entries differ from their transpose")
     if needs_repair:
-        margin = 1e-6 * max(abs(after[1]), 1e-300)
-        floor = before[0] if lambda_min is None else lambda_min
-        damping = (floor if floor > 0 else margin) - after[0] + margin
         t0 = time.perf_counter()
-        while (factor := _cholesky(form, buffer, damping)) is None:   # a Lanczos λ_min is an upper bound:
-            damping *= 2                                             # widen until PD
+        damping, factor = repair_shift(lambda delta: _cholesky(form, buffer, delta), after,
+                                       before[0] if lambda_min is None else lambda_min)
         t_factor += time.perf_counter() - t0
         S = _shifted(S, damping)                                     # not from A: overwrite has destroyed it
-        notes.append(f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}")
+        notes.append(repair_note(after, damping))
         after = (after[0] + damping, after[1] + damping)             # the spectrum of the form, shifted by δ
     return PruneResult(S, int(np.diff(S.indptr).max()), float(S.nnz / max(count, 1)),
                        damping, before, after, tuple(notes), strategy, symmetric, broke_pd,
                        factor if symmetric else None, t_factor, n <= EXACT_EIGS_MAX_N)
+
+
+def check_probe(ax: np.ndarray, xa: np.ndarray) -> None:
+    """Raise unless the symmetry probe's Ax and xᵀA are finite and say A is symmetric."""
+    if not (np.isfinite(ax).all() and np.isfinite(xa).all()):
+        raise InvalidParameterError("prune: the matrix has NaN or Inf entries; clean them before pruning")
+    if not probe_says_hermitian(ax, xa):
+        raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
+
+
+def repair_shift(factorize: Callable[[float], Any], after: tuple[float, float], floor: float) -> tuple[float, Any]:
+    """The repair's δ and ``factorize(δ)`` (the factor of P + δ·I, None if not PD): δ = (λ_floor, or
+    the margin where λ_floor ≤ 0) − λ_min(P) + margin, margin = 10⁻⁶·|λ_max(P)|, doubled until
+    P + δ·I factorises (a Lanczos λ_min is an upper bound of λ_min(P))."""
+    margin = 1e-6 * max(abs(after[1]), 1e-300)
+    damping = (floor if floor > 0 else margin) - after[0] + margin
+    while (factor := factorize(damping)) is None:
+        damping *= 2
+    return damping, factor
+
+
+def repair_note(after: tuple[float, float], damping: float) -> str:
+    return f"pruning broke positive definiteness (λ_min {after[0]:.3g}); added δ·I, δ = {damping:.3g}"
 
 
 def compile_kernels() -> None:

@@ -16,7 +16,7 @@ from estimators import ClassicalCostModel, condition_number, definite_condition,
 from estimators.condition import uses_single_precision
 from estimators.properties import scan_matrix
 from qlsa.spectrum import extreme_eigenvalues
-from hessians import capture_step, prune, regularize
+from hessians import capture_step, prune, prune_resident, regularize
 from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
@@ -70,6 +70,12 @@ class NewtonSettings:
     1 as every block goes quantum, at IBM's calibrated times every block goes classical.
     ``backend`` (a calibration name or properties file) replaces the gate time by the
     transpiled duration of one query on that device.
+
+    ``resident`` keeps each block, its factor, the gradient and the update on the model's device
+    (torch's Cholesky there, pairs chosen by :func:`hessians.pair_rounds.greedy_pairs_rounds`):
+    only the pruned block's CSR (≤ n·d entries, read by κ and the estimate), n-vectors and scalars
+    reach the host. Default (None): on where the model is on CUDA, off on the CPU, where the host
+    path (numba, scipy) is faster; both give the same pruning, κ, estimate and routing.
     """
 
     lr: float = 0.3
@@ -82,6 +88,7 @@ class NewtonSettings:
     kind: str = "ggn"
     chunk_size: int = 256
     backend: str | None = None
+    resident: bool | None = None
 
     def __post_init__(self) -> None:
         if self.backend is not None:
@@ -137,6 +144,8 @@ class QNewton(torch.optim.Optimizer):
             compile_kernels()                    # numba compiles (or loads) here, not in the first timed step
         self.model, self.loss_fn, self.policy = model, loss_fn, policy
         self.classical_model, self.settings, self.method, self.seed = classical_model, settings, method, seed
+        device = next(iter(self.param_groups[0]["params"])).device
+        self.resident = settings.resident if settings.resident is not None else device.type == "cuda"
         self.state["step"] = 0
 
     @torch.no_grad()
@@ -154,28 +163,45 @@ class QNewton(torch.optim.Optimizer):
             captured = capture_step(self.model, self.loss_fn, inputs, targets, s.structure, s.kind, s.chunk_size,
                                     progress=False)
         blocks, loss = captured.blocks, captured.loss
-        g = captured.gradient.detach().double().cpu().numpy()
+        resident = self.resident
+        g = captured.gradient.detach().double()
+        g = g if resident else g.cpu().numpy()
+        _synchronize(g)
         t_capture = time.perf_counter() - t_capture
         step = int(self.state["step"])
-        update = np.zeros_like(g)
+        update = torch.zeros_like(g) if resident else np.zeros_like(g)
         rows = []
         for k in range(len(blocks)):
             b, blocks[k] = blocks[k], None        # a block's matrix is freed once it is pruned
             t0 = time.perf_counter()
-            H = b.matrix.detach().to("cpu").numpy()                 # as captured (float32 for a float32 model)
+            H = b.matrix.detach()                  # as captured (float32 for a float32 model)
             name, offset, size, psd = b.name, b.offset, b.size, b.psd
             del b
             damping, kept, broke, factor, factor_seconds = s.regularization, 1.0, False, None, 0.0
+            dense = None                           # resident: the block as solved, float64 on its device
             if s.prune_d is not None and s.prune_d < size:
                 # Pruned as captured, H + δ·I in one pass (the diagonal is kept); the pruned block goes
                 # on as CSR. The PD test's Cholesky factor, made in a float64 buffer, is reused by the
                 # solve and counted in it. A PSD curvature + δ·I has λ_min ≥ δ, the repair's target.
-                pr = prune(H, d=s.prune_d, track_eigs=False, strategy=s.prune_strategy, seed=self.seed + step,
-                           lambda_min=s.regularization if psd else None, shift=s.regularization)
+                lam = s.regularization if psd else None
+                if resident and s.prune_strategy == "symmetric":
+                    rp = prune_resident(H, s.prune_d, lambda_min=lam, shift=s.regularization)
+                    pr, dense, factor = rp.result, rp.matrix, rp.factor
+                    factor_seconds = pr.factor_seconds
+                else:
+                    pr = prune(H.cpu().numpy(), d=s.prune_d, track_eigs=False, strategy=s.prune_strategy,
+                               seed=self.seed + step, lambda_min=lam, shift=s.regularization)
+                    if resident:                   # the ablation baselines prune on the host; the solve
+                        dense = torch.from_numpy(pr.matrix).to(H.device)   # factorises on the device
+                    else:
+                        factor, factor_seconds = pr.cholesky, pr.factor_seconds
                 H, damping, kept, broke = pr.sparse, damping + pr.damping, pr.kept_fraction, pr.broke_pd
-                factor, factor_seconds = pr.cholesky, pr.factor_seconds
+            elif resident:                         # the estimator reads an unpruned block on the host
+                dense = H.to(torch.float64, copy=True)
+                dense.diagonal().add_(s.regularization)
+                H = dense.to("cpu", copy=True).numpy()   # its own memory: the damping below shifts both
             else:
-                H = regularize(H, s.regularization)
+                H = regularize(H.cpu().numpy(), s.regularization)
             t1 = time.perf_counter()
             H = as_matrix(H, check_finite=False)                     # one scan, read by κ and the estimate
             scan = scan_matrix(H, single=uses_single_precision(H, "auto", EXACT_EIGS_MAX_N))
@@ -188,6 +214,8 @@ class QNewton(torch.optim.Optimizer):
                 extra = max(s.regularization - lam_min, s.regularization)
                 H = (H + extra * sp.eye(H.shape[0], format="csr")).tocsr() if sp.issparse(H) else \
                     regularize(H, extra, copy=False)
+                if dense is not None:
+                    dense.diagonal().add_(extra)
                 damping += extra
                 factor = None
                 cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
@@ -198,11 +226,13 @@ class QNewton(torch.optim.Optimizer):
             decision = self.policy.decide(e)
             gb = g[offset: offset + size]
             t3 = time.perf_counter()
-            dense = H.toarray() if factor is None and sp.issparse(H) else H   # the solvers factorise a dense H
+            if dense is None:                                        # the solvers factorise a dense H
+                dense = H.toarray() if factor is None and sp.issparse(H) else H
             if decision.processor == "quantum":
                 res = quantum_solve(dense, gb, s.epsilon, np.random.default_rng([self.seed, step, k]), factor)
             else:
                 res = classical_solve(dense, gb, factor)
+            _synchronize(g)
             measured = time.perf_counter() - t3 + factor_seconds      # the solve's factorisation, done by the PD test
             charged = decision.quantum_seconds if decision.processor == "quantum" else measured
             update[offset: offset + size] = res.x
@@ -214,10 +244,17 @@ class QNewton(torch.optim.Optimizer):
         self.state["step"] = step + 1
         return rows
 
-    def _apply(self, update: np.ndarray) -> None:
+    def _apply(self, update: np.ndarray | torch.Tensor) -> None:
         lr = self.param_groups[0]["lr"]
+        update = torch.as_tensor(update)                       # an ndarray's memory, or the device tensor
         off = 0
         for p in self.param_groups[0]["params"]:
             n = p.numel()
-            p.sub_(lr * torch.as_tensor(update[off: off + n], dtype=p.dtype, device=p.device).reshape(p.shape))
+            p.sub_(lr * update[off: off + n].to(dtype=p.dtype, device=p.device).reshape(p.shape))
             off += n
+
+
+def _synchronize(x: np.ndarray | torch.Tensor) -> None:
+    """Wait for x's CUDA device (its queued kernels), so that a timer read next measures them."""
+    if isinstance(x, torch.Tensor) and x.device.type == "cuda":
+        torch.cuda.synchronize(x.device)

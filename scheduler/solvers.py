@@ -1,7 +1,8 @@
 """Block solvers for the Newton step H x = g.
 
 Classical: Cholesky (SPD), LU when Cholesky fails, least squares when LU is singular —
-never an explicit inverse. Quantum (simulated honestly): a QLSA returns the normalised state
+never an explicit inverse; by scipy for an ndarray, by torch on the tensor's device for a tensor
+(a CUDA block is solved where it is). Quantum (simulated honestly): a QLSA returns the normalised state
 |x̃⟩ with ‖|x̃⟩ − |x⟩‖ ≤ ε, and the norm ‖x‖ is read out separately to relative error ε
 (amplitude estimation); we draw both errors at their bound in a random direction, i.e.
 x̃ = ‖x‖(1 + ε·s)·(√(1 − ε²)·x̂ + ε·ẑ), ẑ ⊥ x̂ a random unit vector, s = ±1.
@@ -9,24 +10,30 @@ x̃ = ‖x‖(1 + ε·s)·(√(1 − ε²)·x̂ + ε·ẑ), ẑ ⊥ x̂ a random
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg as sla
+import torch
 
-from qlsa.matrices import is_hermitian
+from hessians.prune_resident import probe_products
+from qlsa.matrices import is_hermitian, probe_says_hermitian
 
 
 @dataclass(frozen=True)
 class SolveResult:
-    x: np.ndarray
+    x: np.ndarray | torch.Tensor      # an ndarray, or a tensor on the block's device
     method: str
 
 
 def classical_solve(H: np.ndarray, g: np.ndarray, cholesky: tuple | None = None) -> SolveResult:
     """Solve H x = g by Cholesky where H is symmetric, else (or where Cholesky fails) by LU, then
     least squares. (Cholesky reads one triangle, so a non-symmetric H must not reach it.)
-    ``cholesky``: H's ``cho_factor`` where the caller has it already (pruning's PD test)."""
+    ``cholesky``: H's ``cho_factor`` where the caller has it already (pruning's PD test); for a
+    tensor H, g and the result are tensors on its device and ``cholesky`` is H's lower factor."""
+    if isinstance(H, torch.Tensor):
+        return _tensor_solve(H, g, cholesky)
     if cholesky is not None:
         return SolveResult(sla.cho_solve(cholesky, g, check_finite=False), "cholesky")
     if is_hermitian(H):
@@ -42,16 +49,32 @@ def classical_solve(H: np.ndarray, g: np.ndarray, cholesky: tuple | None = None)
         return SolveResult(sla.lstsq(H, g, check_finite=False)[0], "lstsq")
 
 
+def _tensor_solve(H: torch.Tensor, g: torch.Tensor, factor: torch.Tensor | None) -> SolveResult:
+    """:func:`classical_solve` by torch on H's device; only the symmetry probe's n-vectors and the
+    factorisations' status codes reach the host."""
+    if factor is None and probe_says_hermitian(*probe_products(H)):
+        L, info = torch.linalg.cholesky_ex(H)
+        factor = L if int(info) == 0 else None
+    if factor is not None:
+        return SolveResult(torch.cholesky_solve(g[:, None], factor)[:, 0], "cholesky")
+    x, info = torch.linalg.solve_ex(H, g)
+    if int(info) == 0 and bool(torch.isfinite(x).all()):
+        return SolveResult(x, "lu")
+    return SolveResult(torch.linalg.lstsq(H, g[:, None]).solution[:, 0], "lstsq")
+
+
 def quantum_solve(H: np.ndarray, g: np.ndarray, epsilon: float, rng: np.random.Generator,
                   cholesky: tuple | None = None) -> SolveResult:
     """The exact solution perturbed at the QLSA's error ε in state and norm (see module doc)."""
     x = classical_solve(H, g, cholesky).x
-    norm = float(np.linalg.norm(x))
-    if norm == 0.0 or x.size == 1:
+    on_device = isinstance(x, torch.Tensor)
+    norm = float(torch.linalg.vector_norm(x) if on_device else np.linalg.norm(x))
+    if norm == 0.0 or len(x) == 1:
         return SolveResult(x * (1 + epsilon * rng.choice((-1.0, 1.0))), "qlsa-sim")
     xhat = x / norm
-    z = rng.standard_normal(x.size)
+    z = rng.standard_normal(len(x))                  # drawn on the host: the same stream either way
+    z = torch.from_numpy(z).to(x.device) if on_device else z
     z -= (z @ xhat) * xhat
-    z /= np.linalg.norm(z)
-    state = np.sqrt(1 - epsilon**2) * xhat + epsilon * z
+    z /= float(torch.linalg.vector_norm(z) if on_device else np.linalg.norm(z))
+    state = math.sqrt(1 - epsilon**2) * xhat + epsilon * z
     return SolveResult(norm * (1 + epsilon * rng.choice((-1.0, 1.0))) * state, "qlsa-sim")

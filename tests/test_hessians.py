@@ -460,6 +460,67 @@ def test_pair_selection_over_several_rounds(take):
         assert max(rounds) == 1                                   # the whole order in one window
 
 
+def test_pair_rounds_on_the_device_equal_the_sequential_definition():
+    """The parallel rounds (locally dominant pairs) keep exactly the greedy's pairs: ties and zeros,
+    float32 and float64, ±inf entries, zero capacities, hub rows that fill first, and a chain of
+    increasing weights (each round settles one link at the chain's heavy end: n/2 rounds)."""
+    from hessians.pair_rounds import greedy_pairs_rounds
+    rng = np.random.default_rng(8)
+    cases = []
+    for t in range(80):
+        n = int(rng.integers(1, 50))
+        A = rng.integers(-3, 4, (n, n)).astype(float) if t % 2 else rng.standard_normal((n, n))
+        A = (A + A.T) / 2
+        if t % 5 == 0 and n > 3:
+            A[0, 2] = A[2, 0] = np.inf
+            A[1, 3] = A[3, 1] = -np.inf
+        cases.append((A.astype(np.float32) if t % 3 == 0 else A, rng.integers(0, 6, n)))
+    hubs = rng.integers(-2, 3, (200, 200)).astype(float)
+    hubs[:8] = 50 + rng.integers(0, 3, (8, 200))
+    cases.append((np.maximum(hubs, hubs.T) + np.minimum(hubs, hubs.T), rng.integers(1, 5, 200)))
+    chain = np.diag(np.arange(1.0, 60.0), 1)
+    cases.append((chain + chain.T, np.ones(60, int)))
+    for A, budget in cases:
+        cap = np.maximum(budget - (np.diag(A) != 0), 0)
+        rows, cols = greedy_pairs_rounds(torch.from_numpy(np.ascontiguousarray(A)), torch.from_numpy(cap))
+        keep = np.diag(np.diag(A) != 0)
+        keep[rows.numpy(), cols.numpy()] = keep[cols.numpy(), rows.numpy()] = True
+        assert np.array_equal(keep, _sequential_greedy(A.astype(float), budget)), A.shape
+        assert bool((rows < cols).all()) and np.all(np.diff(rows.numpy() * len(A) + cols.numpy()) > 0)
+
+
+def test_prune_resident_equals_prune():
+    """prune_resident (selection, PD test and repair by torch where the block is) gives prune's
+    result: the same CSR arrays, damping, kept fraction and spectrum after the repair; the dense
+    block and factor it leaves on the device are that CSR and its Cholesky factor. Without
+    λ_min the repair's floor is torch's eigvalsh instead of scipy's: equal to rounding."""
+    from hessians.prune_resident import prune_resident
+    rng = np.random.default_rng(9)
+    repaired = 0
+    for t in range(24):
+        n, d = int(rng.integers(5, 80)), int(rng.integers(1, 7))
+        X = rng.standard_normal((n, 6))
+        H = (X @ X.T).astype(np.float32 if t % 2 else np.float64)
+        lam = None if t % 3 == 0 else 0.01
+        ref = prune(H.copy(), d=d, track_eigs=False, lambda_min=lam, shift=0.01)
+        got = prune_resident(torch.from_numpy(H.copy()), d, lambda_min=lam, shift=0.01)
+        r = got.result
+        for a in ("indptr", "indices"):
+            assert np.array_equal(getattr(r.sparse, a), getattr(ref.sparse, a))
+        assert (r.broke_pd, r.kept_fraction, r.max_row_nnz, r.notes == ()) == \
+            (ref.broke_pd, ref.kept_fraction, ref.max_row_nnz, ref.notes == ())
+        rtol = 1e-12 if lam is None else 0
+        np.testing.assert_allclose(r.sparse.data, ref.sparse.data, rtol=rtol)
+        np.testing.assert_allclose([r.damping, *r.eigs_after], [ref.damping, *ref.eigs_after], rtol=rtol)
+        np.testing.assert_array_equal(got.matrix.numpy(), r.sparse.toarray())
+        torch.testing.assert_close(got.factor @ got.factor.T, got.matrix, rtol=1e-12, atol=1e-12)
+        repaired += r.broke_pd
+    assert repaired >= 10
+    for bad, match in ((np.triu(np.ones((4, 4))), "symmetric"), (np.full((4, 4), np.nan), "NaN or Inf")):
+        with pytest.raises(InvalidParameterError, match=match):
+            prune_resident(torch.from_numpy(bad), 2)
+
+
 @pytest.mark.parametrize("dtype,span", [(np.int32, 40), (np.int32, 2**30), (np.int64, 2**62)])
 def test_window_decisions_equal_a_full_stable_sort_then_the_greedy(dtype, span):
     """The window's decisions (bucketed by the top bits, pairs with a full row dropped before the

@@ -70,6 +70,104 @@ def test_solvers_against_numpy():
         np.linalg.norm(q) / np.linalg.norm(x) == pytest.approx(1 - eps)
 
 
+def test_tensor_solvers_equal_the_ndarray_solvers():
+    """A tensor block is solved by torch where it is: the same method and x as scipy's for SPD
+    (with and without a given factor), indefinite (LU) and singular (least squares) blocks, and
+    the same QLSA perturbation from the same generator."""
+    A, b = _spd(30, 50), np.arange(30.0)
+    for H, g in ((A, b), (np.diag([1.0, -2.0, 3.0]), np.ones(3)), (np.diag([1.0, 0.0]), np.ones(2))):
+        ref, got = classical_solve(H, g), classical_solve(torch.from_numpy(H), torch.from_numpy(g))
+        assert got.method == ref.method and isinstance(got.x, torch.Tensor)
+        np.testing.assert_allclose(got.x.numpy(), ref.x, rtol=1e-10, atol=1e-12)
+    L = torch.linalg.cholesky(torch.from_numpy(A))
+    np.testing.assert_allclose(classical_solve(torch.from_numpy(A), torch.from_numpy(b), L).x.numpy(),
+                               np.linalg.solve(A, b), rtol=1e-10)
+    for seed in range(3):
+        ref = quantum_solve(A, b, 0.05, np.random.default_rng(seed)).x
+        got = quantum_solve(torch.from_numpy(A), torch.from_numpy(b), 0.05, np.random.default_rng(seed)).x
+        np.testing.assert_allclose(got.numpy(), ref, rtol=1e-10)
+
+
+def _host_reads(monkeypatch, qnewton_module):
+    """The sizes of the tensors a QNewton step reads into host memory (``numpy``, ``tolist``,
+    ``__array__``), outside its curvature capture (which builds Gram blocks through numpy on a CPU)."""
+    sizes, armed = [], [True]
+    for name in ("numpy", "tolist", "__array__"):
+        original = getattr(torch.Tensor, name)
+
+        def spy(self, *args, _original=original, **kwargs):
+            if armed[0]:
+                sizes.append(self.numel())
+            return _original(self, *args, **kwargs)
+        monkeypatch.setattr(torch.Tensor, name, spy)
+    capture_step = qnewton_module.capture_step
+
+    def unarmed(*args, **kwargs):
+        armed[0] = False
+        try:
+            return capture_step(*args, **kwargs)
+        finally:
+            armed[0] = True
+    monkeypatch.setattr(qnewton_module, "capture_step", unarmed)
+    return sizes
+
+
+@pytest.mark.parametrize("strategy,prune_d,kind", [("symmetric", 8, "ggn"), ("random", 8, "ggn"),
+                                                   ("symmetric", None, "exact")])
+def test_a_resident_step_is_the_host_step_and_reads_no_block_into_host_memory(monkeypatch, fixed_model, strategy,
+                                                                              prune_d, kind):
+    """resident=True (the CUDA path, run here on the CPU): pruning, κ, estimate, routing and damping
+    equal the host path's row for row, the parameters agree to float32 rounding over 3 steps, and
+    of a pruned block only its CSR (≤ n·d entries) reaches host memory. The ablation baselines
+    (``random``) prune on the host, and an unpruned block (here an indefinite exact Hessian,
+    damped) is read by the estimator on the host: the same rows either way."""
+    import scheduler.qnewton as qn
+    torch.manual_seed(4)
+    x, y = torch.randn(128, 15), torch.randint(0, 10, (128,))
+    runs = {}
+    for resident in (False, True):
+        torch.manual_seed(5)
+        model = torch.nn.Sequential(torch.nn.Linear(15, 16), torch.nn.Tanh(), torch.nn.Linear(16, 10))
+        opt = qn.QNewton(model, torch.nn.functional.cross_entropy, "hybrid", fixed_model, prune_d=prune_d,
+                         gate_time=1e-14, prune_strategy=strategy, kind=kind, resident=resident)
+        if resident and prune_d and strategy == "symmetric":
+            sizes = _host_reads(monkeypatch, qn)
+        rows = [r for _ in range(3) for r in opt.step(x, y)]
+        runs[resident] = rows, torch.cat([p.detach().reshape(-1) for p in model.parameters()])
+    (host, theta_host), (resident, theta) = runs[False], runs[True]
+    assert opt.resident and not qn.QNewton(torch.nn.Linear(2, 2), torch.nn.functional.mse_loss).resident
+    fields = ("block", "n", "kappa", "sparsity", "alpha", "query_count", "processor", "damping", "kept_fraction",
+              "prune_broke_pd", "solver")
+    for a, b in zip(host, resident):
+        assert [getattr(a, f) for f in fields[:2] + fields[3:]] == [getattr(b, f) for f in fields[:2] + fields[3:]]
+        assert b.kappa == pytest.approx(a.kappa, rel=1e-9)
+    torch.testing.assert_close(theta, theta_host, rtol=1e-5, atol=1e-6)
+    if kind == "exact":
+        assert any(r.damping > 1e-2 for r in host)                # the indefinite curvature was damped
+    elif strategy == "symmetric":                # both processors and a repair on the way
+        assert len({r.processor for r in host}) == 2 and any(r.prune_broke_pd for r in host)
+        assert sizes and max(sizes) <= 256 * 8 < 256**2 // 30           # the 256² block's CSR at d = 8
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (none here)")
+def test_a_cuda_model_is_stepped_on_its_device(fixed_model):
+    """On a CUDA model QNewton is resident by default: parameters and update stay there, and the
+    ledger agrees with the CPU's (the capture's float32 sums differ in order, so κ to 10⁻³)."""
+    from scheduler.qnewton import QNewton
+    torch.manual_seed(4)
+    x, y = torch.randn(128, 15), torch.randint(0, 10, (128,))
+    rows = {}
+    for device in ("cpu", "cuda"):
+        torch.manual_seed(5)
+        model = torch.nn.Sequential(torch.nn.Linear(15, 16), torch.nn.Tanh(), torch.nn.Linear(16, 10)).to(device)
+        opt = QNewton(model, torch.nn.functional.cross_entropy, "hybrid", fixed_model, prune_d=8, gate_time=1e-14)
+        assert opt.resident == (device == "cuda")
+        rows[device] = opt.step(x.to(device), y.to(device))
+        assert all(p.device.type == device and bool(torch.isfinite(p).all()) for p in model.parameters())
+    for a, b in zip(rows["cpu"], rows["cuda"]):
+        assert (a.n, a.sparsity) == (b.n, b.sparsity) and b.kappa == pytest.approx(a.kappa, rel=1e-3)
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp("train")
