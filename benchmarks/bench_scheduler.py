@@ -130,6 +130,35 @@ def newton_step_overhead() -> list[BenchRow]:
     return rows
 
 
+@benchmark("newton_step_resident")
+def newton_step_resident() -> list[BenchRow]:
+    """The resident QNewton step (blocks, factors and update on the model's device, pairs chosen in
+    parallel rounds; NewtonSettings.resident) against the host step (blocks copied to the host,
+    numba and scipy) on the same device: CUDA where there is one, else the CPU, where the rounds
+    are parallel work done serially. Alternating runs of 3 steps (the first of each dropped), medians."""
+    import torch
+    import torch.nn.functional as F
+
+    from scheduler.qnewton import QNewton
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    rows = []
+    for features in (64, 256):
+        model, x, y = _mlp_batch(features)
+        model, x, y = model.to(device), x.to(device), y.to(device)
+        opts = {resident: QNewton(model, F.cross_entropy, "hybrid", _PINNED, resident=resident)
+                for resident in (True, False)}
+        steps = {True: [], False: []}
+        for _ in range(4):
+            for resident, opt in opts.items():
+                steps[resident].extend([_qnewton_step(opt, x, y) for _ in range(3)][1:])
+        (wall, parts), (host, _) = ((float(np.median([w for w, _ in steps[r]])),
+                                     {k: float(np.median([p[k] for _, p in steps[r]])) for k in steps[r][0][1]})
+                                    for r in (True, False))
+        rows.append(BenchRow(f"resident QNewton.step on {device}, {features}-16-10 (blocks {16 * (features + 1)}² + 170²)",
+                             wall, f"host QNewton.step, model on {device}", host, parts))
+    return rows
+
+
 @benchmark("newton_step_mnist_shape")
 def newton_step_mnist_shape() -> list[BenchRow]:
     """A whole QNewton step on the paper's MNIST shape against a hand-written torch step, each in

@@ -463,7 +463,8 @@ def test_pair_selection_over_several_rounds(take):
 def test_pair_rounds_on_the_device_equal_the_sequential_definition():
     """The parallel rounds (locally dominant pairs) keep exactly the greedy's pairs: ties and zeros,
     float32 and float64, ±inf entries, zero capacities, hub rows that fill first, and a chain of
-    increasing weights (each round settles one link at the chain's heavy end: n/2 rounds)."""
+    increasing weights (each round settles one link at the chain's heavy end: n/2 rounds); with
+    rows' lists as short as their capacities (extra 0: many refills) as with the default."""
     from hessians.pair_rounds import greedy_pairs_rounds
     rng = np.random.default_rng(8)
     cases = []
@@ -480,9 +481,9 @@ def test_pair_rounds_on_the_device_equal_the_sequential_definition():
     cases.append((np.maximum(hubs, hubs.T) + np.minimum(hubs, hubs.T), rng.integers(1, 5, 200)))
     chain = np.diag(np.arange(1.0, 60.0), 1)
     cases.append((chain + chain.T, np.ones(60, int)))
-    for A, budget in cases:
+    for (A, budget), extra in ((case, extra) for case in cases for extra in (0, 32)):
         cap = np.maximum(budget - (np.diag(A) != 0), 0)
-        rows, cols = greedy_pairs_rounds(torch.from_numpy(np.ascontiguousarray(A)), torch.from_numpy(cap))
+        rows, cols = greedy_pairs_rounds(torch.from_numpy(np.ascontiguousarray(A)), torch.from_numpy(cap), extra)
         keep = np.diag(np.diag(A) != 0)
         keep[rows.numpy(), cols.numpy()] = keep[cols.numpy(), rows.numpy()] = True
         assert np.array_equal(keep, _sequential_greedy(A.astype(float), budget)), A.shape
