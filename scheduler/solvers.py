@@ -27,7 +27,8 @@ class SolveResult:
     method: str
 
 
-def classical_solve(H: np.ndarray, g: np.ndarray, cholesky: tuple | None = None) -> SolveResult:
+def classical_solve(H: np.ndarray | torch.Tensor, g: np.ndarray | torch.Tensor,
+                    cholesky: tuple | torch.Tensor | None = None) -> SolveResult:
     """Solve H x = g by Cholesky where H is symmetric, else (or where Cholesky fails) by LU, then
     least squares. (Cholesky reads one triangle, so a non-symmetric H must not reach it.)
     ``cholesky``: H's ``cho_factor`` where the caller has it already (pruning's PD test); for a
@@ -63,8 +64,8 @@ def _tensor_solve(H: torch.Tensor, g: torch.Tensor, factor: torch.Tensor | None)
     return SolveResult(torch.linalg.lstsq(H, g[:, None]).solution[:, 0], "lstsq")
 
 
-def quantum_solve(H: np.ndarray, g: np.ndarray, epsilon: float, rng: np.random.Generator,
-                  cholesky: tuple | None = None) -> SolveResult:
+def quantum_solve(H: np.ndarray | torch.Tensor, g: np.ndarray | torch.Tensor, epsilon: float,
+                  rng: np.random.Generator, cholesky: tuple | torch.Tensor | None = None) -> SolveResult:
     """The exact solution perturbed at the QLSA's error ε in state and norm (see module doc)."""
     x = classical_solve(H, g, cholesky).x
     on_device = isinstance(x, torch.Tensor)
