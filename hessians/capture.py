@@ -9,11 +9,12 @@
   2002). PSD for convex losses. For a mean of per-sample losses of independent samples,
   G = (1/B)·Σ_i J_iᵀ·H_i·J_i from the per-sample output Jacobians J_i (C × n, ``vmap(jacrev)``)
   and per-sample output Hessians H_i (C × C), every block one GEMM of the stacked J_i against
-  the stacked H_i·J_i — the way BackPACK and curvlinops form it; with batch norm in training
-  mode (samples coupled) by the chunked products J·e_k → H_ℓ·(J·e_k) → Jᵀ·(…) instead.
+  the stacked H_i·J_i — the way BackPACK and curvlinops form it; with batch norm by batch
+  statistics (samples coupled) by the chunked products J·e_k → H_ℓ·(J·e_k) → Jᵀ·(…) instead.
 - ``fisher``: empirical Fisher F = (1/B)·Σ_i g_i g_iᵀ with g_i = ∇ℓ(f(x_i), y_i) the
   per-sample gradients (``vmap(grad)``), each flattened like the weight itself
-  (row-major, as ``param.reshape(-1)``) for 2-D and 3-D inputs alike.
+  (row-major, as ``param.reshape(-1)``) for 2-D and 3-D inputs alike; refused, in one line,
+  where batch norm by batch statistics couples the samples.
 
 ``loss_fn(outputs, targets)`` must return the scalar mean loss of the batch.
 """
@@ -180,12 +181,15 @@ def _hvp(f, x0: torch.Tensor, forward: bool):
 def _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chunk_size, progress, forward):
     """The blocks of ``kind`` by the fastest method that applies (module doc); ``forward``: the
     loss's second derivatives may be taken forward-over-reverse (:func:`_forward_over_reverse`)."""
-    if kind == "exact" and structure in ("full", "layer") and first_linear.applies(
+    coupled = _couples_samples(model)
+    if kind == "fisher":
+        check_per_sample(model, "the empirical Fisher", "use kind='ggn'")
+    if kind == "exact" and structure in ("full", "layer") and not coupled and first_linear.applies(
             model, loss_fn, inputs, targets, list(params)):
         return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress,
                                      forward)
 
-    if kind == "ggn" and not _couples_samples(model):
+    if kind == "ggn" and not coupled:
         return _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, forward)
 
     if kind == "fisher":
@@ -268,8 +272,26 @@ def _product_block(model, loss_fn, params, spec, inputs, targets, kind, chunk_si
 
 
 def _couples_samples(model: torch.nn.Module) -> bool:
-    """Batch norm in training mode mixes the samples of a batch: per-sample Jacobians do not apply."""
-    return any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm) and m.training for m in model.modules())
+    """Batch norm by batch statistics mixes the samples of a batch: per-sample Jacobians and
+    gradients do not apply."""
+    return any(_couples(m) for m in model.modules())
+
+
+def check_per_sample(model: torch.nn.Module, what: str, instead: str) -> None:
+    """A one-line error where ``what`` needs per-sample gradients and a module couples the samples."""
+    for name, module in model.named_modules():
+        if _couples(module):
+            raise InvalidParameterError(
+                f"{what} needs per-sample gradients, but module {name!r} ({type(module).__name__}) normalises by "
+                f"batch statistics, which couples the samples; give it running statistics and capture with "
+                f"model.eval(), or {instead}")
+
+
+def _couples(module: torch.nn.Module) -> bool:
+    """Batch norm normalising by the batch's own statistics: in training mode, or without running
+    statistics (torch then uses the batch's in eval mode too)."""
+    return isinstance(module, torch.nn.modules.batchnorm._BatchNorm) and (module.training or
+                                                                          module.running_mean is None)
 
 
 def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, forward, max_bytes: int = 1 << 28):

@@ -76,7 +76,7 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
     for s in range(m):            # rows (s, j), columns r ≥ s: Xᵀ·[D[:, s, r]·x_k]; r < s by symmetry
         Q = (D[:, s, s:, None] * X[:, None, :]).reshape(B, (m - s) * K)
         torch.matmul(X.T, Q, out=H[s * K:(s + 1) * K, s * K:nw])
-        own = H[s * K:(s + 1) * K, s * K:(s + 1) * K]          # symmetric to round-off: average its triangles
+        own = H[s * K:(s + 1) * K, s * K:(s + 1) * K]          # symmetric to round-off: average the triangles
         own.copy_((own + own.T) / 2)
         for r in range(s):
             H[s * K:(s + 1) * K, r * K:(r + 1) * K] = H[r * K:(r + 1) * K, s * K:(s + 1) * K].T
@@ -84,7 +84,8 @@ def fill_first_layer(H: torch.Tensor, model: nn.Sequential, loss_fn, params: dic
         wb = torch.einsum("isr,ik->rks", D, X).reshape(nw, m)   # weight (r, k) × bias s
         H[:nw, nw:nw + m] = wb
         H[nw:nw + m, :nw] = wb.T
-        H[nw:nw + m, nw:nw + m] = D.sum(0)
+        bias = D.sum(0)                                          # a reduction: symmetric to round-off
+        H[nw:nw + m, nw:nw + m] = (bias + bias.T) / 2
     first = nw + m * has_bias
     if H.shape[0] > first:
         rest_flat = torch.cat([d_rest[n].reshape(B, m, -1) for n in rest_params], dim=2) / B   # [i, r, p]

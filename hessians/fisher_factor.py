@@ -19,7 +19,7 @@ from torch.func import functional_call, grad, vmap
 from qlsa.errors import InvalidParameterError
 
 from .blocks import trainable_parameters
-from .capture import _loss
+from .capture import _loss, check_per_sample
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def fisher_factor(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets
     """Per-sample gradients of ``loss_fn`` over the batch, ``chunk_size`` samples per vmap call."""
     if chunk_size < 1:
         raise InvalidParameterError(f"chunk_size must be ≥ 1, got {chunk_size}")
+    check_per_sample(model, "fisher_factor", "capture the GGN (kind='ggn')")
     params = {n: p.detach() for n, p in trainable_parameters(model).items()}
     with torch.no_grad():
         _loss(model, loss_fn, params, inputs, targets)   # scalar and finite, or a clear error

@@ -203,6 +203,47 @@ def test_losses_without_forward_mode_second_derivatives_take_reverse_over_revers
     torch.testing.assert_close(blk.matrix, scale * J.T @ J, rtol=1e-9, atol=1e-12)
 
 
+def test_float32_exact_blocks_are_exactly_symmetric():
+    """Every exact block of a float32 model is symmetric bit for bit (the estimator's Hermitian test
+    has a 1e-10 tolerance, far below float32's rounding): the leading-Linear path's GEMM blocks and
+    its bias block (a reduction over samples) are averaged with their transposes, as the product
+    path's blocks are. Before, the first layer's block was read as not Hermitian: costed through
+    its dilation, solved by LU, and not damped where indefinite."""
+    torch.manual_seed(0)
+    x, y = torch.randn(32, 8), torch.randint(0, 4, (32,))
+    for model in (nn.Sequential(nn.Linear(8, 6), nn.Tanh(), nn.Linear(6, 4)),
+                  nn.Sequential(nn.Linear(8, 6), nn.BatchNorm1d(6, track_running_stats=False), nn.Tanh(),
+                                nn.Linear(6, 4))):
+        for structure in ("full", "layer", "param"):
+            for b in capture(model, F.cross_entropy, x, y, structure=structure, kind="exact", progress=False):
+                assert torch.equal(b.matrix, b.matrix.T), (model, structure, b.name)
+
+
+def test_batch_statistics_couple_samples_exact_by_products_fisher_refused():
+    """Batch norm that normalises by the batch's statistics (training mode, or no running
+    statistics even in eval mode) couples the samples: the exact Hessian comes from whole-batch
+    products (against autograd), the empirical Fisher and its factor, which need per-sample
+    gradients, are refused in one line; with running statistics in eval mode all three apply."""
+    from hessians import fisher_factor
+    torch.manual_seed(1)
+    x, y = torch.randn(12, 4, dtype=D), torch.randint(0, 3, (12,))
+    model = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5, track_running_stats=False), nn.Tanh(),
+                          nn.Linear(5, 3)).double()
+    f, theta = flat_loss(model, x, y)
+    H = torch.autograd.functional.hessian(f, theta)
+    for mode in ("train", "eval"):
+        getattr(model, mode)()
+        (blk,) = capture(model, F.cross_entropy, x, y, structure="full", kind="exact", progress=False)
+        torch.testing.assert_close(blk.matrix, H, rtol=1e-9, atol=1e-12)
+        with pytest.raises(InvalidParameterError, match="module '1' \\(BatchNorm1d\\) normalises by batch statistics"):
+            capture(model, F.cross_entropy, x, y, kind="fisher", progress=False)
+        with pytest.raises(InvalidParameterError, match="fisher_factor needs per-sample gradients"):
+            fisher_factor(model, F.cross_entropy, x, y)
+    running = nn.Sequential(nn.Linear(4, 5), nn.BatchNorm1d(5), nn.Tanh(), nn.Linear(5, 3)).double().eval()
+    for kind in ("exact", "ggn", "fisher"):
+        assert capture(running, F.cross_entropy, x, y, kind=kind, progress=False)
+
+
 def _per_sample_gradients(model, x, y) -> torch.Tensor:
     """B × P gradients of each sample's loss by an explicit loop (the independent reference)."""
     grads = []
