@@ -101,7 +101,8 @@ def as_matrix(obj: Any, check_finite: bool = True) -> Matrix:
 def _as_sparse(obj: Any, check_finite: bool) -> sp.csr_array:
     _check_shape(obj.shape)
     target = np.complex128 if np.iscomplexobj(obj.data if hasattr(obj, "data") else obj) else np.float64
-    mat = sp.csr_array(obj, dtype=target)   # shares a CSR input's arrays where the dtype is already right
+    # a CSR input's arrays are shared where the dtype is already right; one of ours is returned as it is
+    mat = obj if isinstance(obj, sp.csr_array) and obj.dtype == target else sp.csr_array(obj, dtype=target)
     if not (mat.has_canonical_format and mat.data.all()):
         # duplicates, unsorted indices or stored zeros: canonicalised in a copy, never in the caller's arrays
         mat = mat.copy()
