@@ -12,18 +12,18 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
-from estimators import ClassicalCostModel, condition_number, definite_condition, estimate, load_calibration
+from estimators import ClassicalCostModel, Estimate, condition_number, definite_condition, estimate, load_calibration
 from estimators.condition import uses_single_precision
 from estimators.properties import scan_matrix
 from qlsa.spectrum import extreme_eigenvalues
-from hessians import capture_step, prune, prune_resident, regularize
+from hessians import HessianBlock, capture_step, prune, prune_resident, regularize
 from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
 from qlsa.matrices import as_matrix
 from qlsa.serialization import jsonable
 
-from .policies import Policy
+from .policies import Decision, Policy
 from .solvers import classical_solve, quantum_solve
 
 
@@ -172,77 +172,87 @@ class QNewton(torch.optim.Optimizer):
         update = torch.zeros_like(g) if resident else np.zeros_like(g)
         rows = []
         for k in range(len(blocks)):
-            b, blocks[k] = blocks[k], None        # a block's matrix is freed once it is pruned
-            t0 = time.perf_counter()
-            H = b.matrix.detach()                  # as captured (float32 for a float32 model)
-            name, offset, size, psd = b.name, b.offset, b.size, b.psd
-            del b
-            damping, kept, broke, factor, factor_seconds = s.regularization, 1.0, False, None, 0.0
-            dense = None                           # resident: the block as solved, float64 on its device
-            if s.prune_d is not None and s.prune_d < size:
-                # Pruned as captured, H + δ·I in one pass (the diagonal is kept); the pruned block goes
-                # on as CSR. The PD test's Cholesky factor, made in a float64 buffer, is reused by the
-                # solve and counted in it. A PSD curvature + δ·I has λ_min ≥ δ, the repair's target.
-                lam = s.regularization if psd else None
-                if resident and s.prune_strategy == "symmetric":
-                    rp = prune_resident(H, s.prune_d, lambda_min=lam, shift=s.regularization)
-                    pr, dense, factor = rp.result, rp.matrix, rp.factor
-                    factor_seconds = pr.factor_seconds
-                else:
-                    pr = prune(H.cpu().numpy(), d=s.prune_d, track_eigs=False, strategy=s.prune_strategy,
-                               seed=self.seed + step, lambda_min=lam, shift=s.regularization)
-                    if resident:                   # the ablation baselines prune on the host; the solve
-                        dense = torch.from_numpy(pr.matrix).to(H.device)   # factorises on the device
-                    else:
-                        factor, factor_seconds = pr.cholesky, pr.factor_seconds
-                H, damping, kept, broke = pr.sparse, damping + pr.damping, pr.kept_fraction, pr.broke_pd
-            elif resident:                         # the estimator reads an unpruned block on the host
-                dense = H.to(torch.float64, copy=True)
-                dense.diagonal().add_(s.regularization)
-                H = dense.to("cpu", copy=True).numpy()   # its own memory: the damping below shifts both
-            else:
-                H = regularize(H.cpu().numpy(), s.regularization)
-            t1 = time.perf_counter()
-            H = as_matrix(H, check_finite=False)                     # one scan, read by κ and the estimate
-            scan = scan_matrix(H, single=uses_single_precision(H, "auto", EXACT_EIGS_MAX_N))
-            if broke and pr.symmetric and pr.eigs_exact:   # the repair's exact λ_min, λ_max of H: no second solve
-                cond = definite_condition(*pr.eigs_after)
-            else:
-                cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N, scan=scan)
-            if not cond.definite and scan.properties.hermitian:  # indefinite curvature: damp to λ_min = regularisation
-                lam_min = extreme_eigenvalues(H)[0]
-                extra = max(s.regularization - lam_min, s.regularization)
-                H = (H + extra * sp.eye(H.shape[0], format="csr")).tocsr() if sp.issparse(H) else \
-                    regularize(H, extra, copy=False)
-                if dense is not None:
-                    dense.diagonal().add_(extra)
-                damping += extra
-                factor = None
-                cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
-                scan = None                                          # H has changed
-            t2 = time.perf_counter()
-            e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
-                         condition=cond, calibration=s.backend, scan=scan)
-            decision = self.policy.decide(e)
-            gb = g[offset: offset + size]
+            p = self._prepare(blocks, k, step, resident)
+            gb = g[p.offset: p.offset + p.size]
             t3 = time.perf_counter()
+            dense = p.dense
             if dense is None:                                        # the solvers factorise a dense H
-                dense = H.toarray() if factor is None and sp.issparse(H) else H
-            if decision.processor == "quantum":
-                res = quantum_solve(dense, gb, s.epsilon, np.random.default_rng([self.seed, step, k]), factor)
+                dense = p.H.toarray() if p.factor is None and sp.issparse(p.H) else p.H
+            if p.decision.processor == "quantum":
+                res = quantum_solve(dense, gb, s.epsilon, np.random.default_rng([self.seed, step, k]), p.factor)
             else:
-                res = classical_solve(dense, gb, factor)
+                res = classical_solve(dense, gb, p.factor)
             _synchronize(g)
-            measured = time.perf_counter() - t3 + factor_seconds      # the solve's factorisation, done by the PD test
+            measured = time.perf_counter() - t3 + p.factor_seconds   # the solve's factorisation, done by the PD test
+            e, decision = p.estimate, p.decision
             charged = decision.quantum_seconds if decision.processor == "quantum" else measured
-            update[offset: offset + size] = res.x
-            rows.append(LedgerRow(self.method, step, name, size, e.kappa, e.sparsity, e.alpha, e.query_count,
+            update[p.offset: p.offset + p.size] = res.x
+            rows.append(LedgerRow(self.method, step, p.name, p.size, e.kappa, e.sparsity, e.alpha, e.query_count,
                                   decision.quantum_seconds, decision.classical_seconds, decision.processor,
-                                  measured, charged, damping, res.method, loss, kept, broke, t_capture,
-                                  t1 - t0 - factor_seconds, t2 - t1, t3 - t2))
+                                  measured, charged, p.damping, res.method, loss, p.kept, p.broke, t_capture,
+                                  p.prune_seconds, p.kappa_seconds, p.estimate_seconds))
         self._apply(update)
         self.state["step"] = step + 1
         return rows
+
+    def _prepare(self, blocks: list[HessianBlock | None], k: int, step: int, resident: bool) -> _Prepared:
+        """Block k up to its solve: regularise and prune it, κ, the estimate and the decision. The
+        block leaves ``blocks``, so that its matrix is freed once it is pruned."""
+        s = self.settings
+        t0 = time.perf_counter()
+        b, blocks[k] = blocks[k], None
+        H = b.matrix.detach()                      # as captured (float32 for a float32 model)
+        name, offset, size, psd = b.name, b.offset, b.size, b.psd
+        del b
+        damping, kept, broke, factor, factor_seconds = s.regularization, 1.0, False, None, 0.0
+        dense = None                               # resident: the block as solved, float64 on its device
+        if s.prune_d is not None and s.prune_d < size:
+            # Pruned as captured, H + δ·I in one pass (the diagonal is kept); the pruned block goes
+            # on as CSR. The PD test's Cholesky factor, made in a float64 buffer, is reused by the
+            # solve and counted in it. A PSD curvature + δ·I has λ_min ≥ δ, the repair's target.
+            lam = s.regularization if psd else None
+            if resident and s.prune_strategy == "symmetric":
+                rp = prune_resident(H, s.prune_d, lambda_min=lam, shift=s.regularization)
+                pr, dense, factor = rp.result, rp.matrix, rp.factor
+                factor_seconds = pr.factor_seconds
+            else:
+                pr = prune(H.cpu().numpy(), d=s.prune_d, track_eigs=False, strategy=s.prune_strategy,
+                           seed=self.seed + step, lambda_min=lam, shift=s.regularization)
+                if resident:                       # the ablation baselines prune on the host; the solve
+                    dense = torch.from_numpy(pr.matrix).to(H.device)   # factorises on the device
+                else:
+                    factor, factor_seconds = pr.cholesky, pr.factor_seconds
+            H, damping, kept, broke = pr.sparse, damping + pr.damping, pr.kept_fraction, pr.broke_pd
+        elif resident:                             # the estimator reads an unpruned block on the host
+            dense = H.to(torch.float64, copy=True)
+            dense.diagonal().add_(s.regularization)
+            H = dense.to("cpu", copy=True).numpy()   # its own memory: the damping below shifts both
+        else:
+            H = regularize(H.cpu().numpy(), s.regularization)
+        t1 = time.perf_counter()
+        H = as_matrix(H, check_finite=False)                         # one scan, read by κ and the estimate
+        scan = scan_matrix(H, single=uses_single_precision(H, "auto", EXACT_EIGS_MAX_N))
+        if broke and pr.symmetric and pr.eigs_exact:       # the repair's exact λ_min, λ_max of H: no second solve
+            cond = definite_condition(*pr.eigs_after)
+        else:
+            cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N, scan=scan)
+        if not cond.definite and scan.properties.hermitian:      # indefinite curvature: damp to λ_min = regularisation
+            lam_min = extreme_eigenvalues(H)[0]
+            extra = max(s.regularization - lam_min, s.regularization)
+            H = (H + extra * sp.eye(H.shape[0], format="csr")).tocsr() if sp.issparse(H) else \
+                regularize(H, extra, copy=False)
+            if dense is not None:
+                dense.diagonal().add_(extra)
+            damping += extra
+            factor = None
+            cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
+            scan = None                                              # H has changed
+        t2 = time.perf_counter()
+        e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,
+                     condition=cond, calibration=s.backend, scan=scan)
+        decision = self.policy.decide(e)
+        return _Prepared(name, offset, size, H, dense, factor, factor_seconds, damping, kept, broke, e, decision,
+                         t1 - t0 - factor_seconds, t2 - t1, time.perf_counter() - t2)
 
     def _apply(self, update: np.ndarray | torch.Tensor) -> None:
         lr = self.param_groups[0]["lr"]
@@ -252,6 +262,29 @@ class QNewton(torch.optim.Optimizer):
             n = p.numel()
             p.sub_(lr * update[off: off + n].to(dtype=p.dtype, device=p.device).reshape(p.shape))
             off += n
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """One block ready for its solve: the matrix as estimated (H, host) and as solved (``dense``
+    on the device, resident; else H), the PD test's factor, the estimate, the decision and the
+    measured seconds of its parts."""
+
+    name: str
+    offset: int
+    size: int
+    H: np.ndarray | sp.csr_matrix
+    dense: torch.Tensor | None
+    factor: tuple | torch.Tensor | None
+    factor_seconds: float
+    damping: float
+    kept: float
+    broke: bool
+    estimate: Estimate
+    decision: Decision
+    prune_seconds: float
+    kappa_seconds: float
+    estimate_seconds: float
 
 
 def _synchronize(x: np.ndarray | torch.Tensor) -> None:
