@@ -273,7 +273,7 @@ class _Prepared:
     name: str
     offset: int
     size: int
-    H: np.ndarray | sp.csr_matrix
+    H: np.ndarray | sp.sparray
     dense: torch.Tensor | None
     factor: tuple | torch.Tensor | None
     factor_seconds: float
