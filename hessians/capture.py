@@ -30,7 +30,7 @@ from torch.func import functional_call, grad, hessian, jacrev, jvp, vjp, vmap
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from tqdm.auto import tqdm
 
-from qlsa.errors import InvalidParameterError, ResourceLimitError
+from qlsa.errors import InvalidParameterError, QlsaError, ResourceLimitError
 
 from . import first_linear
 from .blocks import BlockSpec, block_specs, trainable_parameters
@@ -85,7 +85,31 @@ def flat_gradient(model: torch.nn.Module, loss_fn, inputs: torch.Tensor, targets
 
 
 def _loss(model, loss_fn, params, inputs, targets) -> torch.Tensor:
-    return _checked(loss_fn(functional_call(model, params, (inputs,)), targets))
+    return _output_and_loss(model, loss_fn, params, inputs, targets)[1]
+
+
+def _output_and_loss(model, loss_fn, params, inputs, targets) -> tuple[torch.Tensor, torch.Tensor]:
+    """The batch's outputs and its loss, a finite scalar; a batch the model or the loss cannot take,
+    or a loss that is not a finite scalar, is a one-line error."""
+    out = _on_batch(lambda: functional_call(model, params, (inputs,)), "the model", inputs, targets)
+    return out, _checked(_on_batch(lambda: loss_fn(out, targets), "loss_fn", inputs, targets))
+
+
+def _on_batch(call, what: str, inputs: torch.Tensor, targets: torch.Tensor):
+    """``call()``, with torch's error on a batch it cannot take (shapes, dtypes, class indices)
+    as one line naming the batch: the first forward pass and loss, where a wrong batch shows."""
+    try:
+        return call()
+    except QlsaError:
+        raise
+    except (RuntimeError, ValueError, IndexError, TypeError) as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
+        raise InvalidParameterError(f"{what} failed on this batch (inputs {_shape(inputs)}, targets "
+                                    f"{_shape(targets)}): {first}; check the batch against the model and loss") from None
+
+
+def _shape(x) -> str:
+    return f"{tuple(x.shape)} {str(x.dtype).removeprefix('torch.')}" if isinstance(x, torch.Tensor) else type(x).__name__
 
 
 def _checked(loss: torch.Tensor) -> torch.Tensor:
@@ -145,8 +169,8 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
     dtype = next(iter(params.values())).dtype
     _check_sizes(specs, structure, dtype, max_bytes or _memory_budget())
     with torch.no_grad():
-        out = functional_call(model, params, (inputs,))
-        loss = float(_checked(loss_fn(out, targets)))                # scalar and finite, or a clear error
+        out, loss = _output_and_loss(model, loss_fn, params, inputs, targets)
+    loss = float(loss)
     g = grad(lambda p: loss_fn(functional_call(model, p, (inputs,)), targets))(params)
     if not all(torch.isfinite(x).all() for x in g.values()):
         raise InvalidParameterError("gradient has NaN/Inf entries; lower the learning rate or check the data")

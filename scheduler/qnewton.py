@@ -17,6 +17,7 @@ from estimators.condition import uses_single_precision
 from estimators.properties import scan_matrix
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import HessianBlock, capture_step, prune, prune_resident, regularize
+from hessians.blocks import trainable_parameters
 from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
@@ -139,7 +140,7 @@ class QNewton(torch.optim.Optimizer):
         elif classical_model is None:
             from estimators.classical_cost import classical_cost_model
             classical_model = getattr(policy.classical, "model", None) or classical_cost_model("cholesky")
-        super().__init__([p for p in model.parameters() if p.requires_grad], {"lr": settings.lr})
+        super().__init__(list(trainable_parameters(model).values()), {"lr": settings.lr})   # none: a one-line error
         if settings.prune_d is not None:
             compile_kernels()                    # numba compiles (or loads) here, not in the first timed step
         self.model, self.loss_fn, self.policy = model, loss_fn, policy

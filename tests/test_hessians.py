@@ -301,6 +301,15 @@ def test_bad_inputs_raise_clearly():
         capture(model, F.cross_entropy, x, y, structure="rows")
     with pytest.raises(InvalidParameterError, match="kind"):
         capture(model, F.cross_entropy, x, y, kind="kfac")
+    # a batch the model or the loss cannot take: torch's first line, naming the batch, not its traceback
+    for inputs, targets, match in ((torch.randn(4, 5), y, r"the model failed on this batch \(inputs \(4, 5\) float32"),
+                                   (x.long(), y, "the model failed on this batch .* same dtype"),
+                                   (x, torch.randn(4, 7), r"loss_fn failed on this batch .*targets \(4, 7\) float32"),
+                                   (x, y + 5, "loss_fn failed on this batch .*out of bounds; check the batch")):
+        for call in (lambda: capture(model, F.cross_entropy, inputs, targets, progress=False),
+                     lambda: flat_gradient(model, F.cross_entropy, inputs, targets)):
+            with pytest.raises(InvalidParameterError, match=match):
+                call()
 
 
 # ---------------------------------------------------------------- sparsity, pruning

@@ -334,6 +334,10 @@ def test_qnewton_in_one_line_takes_a_batch_or_a_closure_and_is_a_damped_newton_s
             QNewton(make(), loss_fn, **kwargs)
     with pytest.raises(InvalidParameterError, match="takes \\(inputs, targets\\) or a closure"):
         default.step(x.double())
+    with pytest.raises(InvalidParameterError, match="Sequential has no trainable parameters"):
+        QNewton(make().requires_grad_(False), loss_fn)
+    with pytest.raises(InvalidParameterError, match="the model failed on this batch"):
+        default.step(x.double()[:, :3], y)
 
 
 def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_solves(fixed_model):
