@@ -164,6 +164,8 @@ def _capture(model, loss_fn, inputs, targets, structure, kind, chunk_size, max_b
                 f"module {name!r} ({type(m).__name__}) updates its running statistics in training mode, which "
                 "torch.func cannot trace; capture curvature with model.eval(), or build it with "
                 "track_running_stats=False")
+    if kind == "fisher":                        # refused before any pass over the batch
+        check_per_sample(model, "the empirical Fisher", "use kind='ggn'")
     specs = block_specs(model, structure)
     params = {n: p.detach() for n, p in trainable_parameters(model).items()}
     dtype = next(iter(params.values())).dtype
@@ -206,8 +208,6 @@ def _blocks(model, loss_fn, params, specs, inputs, targets, structure, kind, chu
     """The blocks of ``kind`` by the fastest method that applies (module doc); ``forward``: the
     loss's second derivatives may be taken forward-over-reverse (:func:`_forward_over_reverse`)."""
     coupled = _couples_samples(model)
-    if kind == "fisher":
-        check_per_sample(model, "the empirical Fisher", "use kind='ggn'")
     if kind == "exact" and structure in ("full", "layer") and not coupled and first_linear.applies(
             model, loss_fn, inputs, targets, list(params)):
         return _capture_first_linear(model, loss_fn, params, specs, inputs, targets, structure, chunk_size, progress,
