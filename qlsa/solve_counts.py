@@ -26,14 +26,14 @@ U_b is one call, costed as the uncontrolled spec; U_A† and U_b† cost what U_
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 
 from qlsa.block_encodings import DenseDilation, GateCounts, state_preparation_counts
+from qlsa.block_encodings.counts import GATE_FIELDS
 from qlsa.block_encodings.primitives import mcrz_counts, mcx_counts, qft_noswap_counts, uniformly_controlled_counts
 from qlsa.serialization import jsonable
 
 U_A, U_B = "U_A", "U_b"
-_FIELDS = tuple(f.name for f in fields(GateCounts))
 
 
 @dataclass(frozen=True)
@@ -71,7 +71,7 @@ class SolveCounts:
     @property
     def totals(self) -> dict[str, float]:
         """Σ count × each, per gate class, with ``gates`` (Toffoli as 15) and ``two_qubit_gates``."""
-        out = {name: sum(i.count * getattr(i.each, name) for i in self.items) for name in _FIELDS}
+        out = {name: sum(i.count * getattr(i.each, name) for i in self.items) for name in GATE_FIELDS}
         out["gates"] = sum(i.count * i.each.gates for i in self.items)
         out["two_qubit_gates"] = sum(i.count * i.each.two_qubit_gates for i in self.items)
         return out

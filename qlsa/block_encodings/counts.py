@@ -69,7 +69,7 @@ class GateCounts:
         optimisation; measurements and barriers are not gates."""
         from qiskit import transpile
         ops = transpile(circuit, basis_gates=list(basis), optimization_level=0).count_ops()
-        out = dict.fromkeys(_FIELDS, 0)
+        out = dict.fromkeys(GATE_FIELDS, 0)
         for name, k in ops.items():
             if name in ("barrier", "global_phase", "measure"):
                 continue
@@ -82,4 +82,4 @@ class GateCounts:
         return jsonable(self)
 
 
-_FIELDS = tuple(f.name for f in fields(GateCounts))
+GATE_FIELDS = tuple(f.name for f in fields(GateCounts))   # the count classes, in field order
