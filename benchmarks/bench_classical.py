@@ -5,8 +5,9 @@ Every classical model is refitted first (:func:`estimators.classical_solvers.ref
 prediction and measurement share the machine's state. For each matrix ``estimate`` (``auto``:
 dense Cholesky/LU, SuperLU, CG, :mod:`estimators.classical_solvers`) names the fastest model and
 its seconds; the baseline is that solver run for real — scipy's ``cg`` to relative residual ε
-(ε = 0.01, as the estimate), ``splu`` + solve, or ``cho_factor``/``lu_factor`` + solve — best of
-two in the same run. ``ratio`` = predicted / measured; CG's bound is an upper bound on the
+(ε = 0.01, as the estimate), ``splu`` + solve, or the trainer's dense solve
+(:func:`scheduler.classical_solve`: torch's Cholesky, LU where that fails) — best of two in the
+same run. ``ratio`` = predicted / measured; CG's bound is an upper bound on the
 iterations, so a ratio above 1 means the spectrum let CG converge sooner than the bound.
 """
 
@@ -15,12 +16,12 @@ from __future__ import annotations
 import time
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
 from estimators import estimate
 from estimators.classical_solvers import refresh_models
+from scheduler import classical_solve
 
 from .runner import BenchRow, benchmark
 
@@ -63,10 +64,8 @@ def _real_solve(A, solver: str) -> float:
         spla.cg(A, b, rtol=EPS, maxiter=10**6)
     elif solver == "superlu":
         spla.splu(sp.csc_matrix(A), permc_spec="COLAMD").solve(b)
-    elif solver == "cholesky":
-        sla.cho_solve(sla.cho_factor(A.toarray() if sp.issparse(A) else A), b)
-    else:
-        sla.lu_solve(sla.lu_factor(A.toarray() if sp.issparse(A) else A), b)
+    else:                                                         # the trainer's dense solve (torch)
+        classical_solve(A.toarray() if sp.issparse(A) else A, b)
     return time.perf_counter() - t0
 
 

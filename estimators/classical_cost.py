@@ -1,10 +1,12 @@
 """Classical solve-time model T(n) = c1·n³ + c2 (Q-Newton Eq. 3), fitted on this machine.
 
-The constants come from timing the actual solver used by the trainer — SciPy's Cholesky
-(``cho_factor`` + ``cho_solve``) for SPD systems, LU (``lu_factor`` + ``lu_solve``)
-otherwise — on random systems of a few sizes, fitted by least squares on the largest sizes
-(where n³ dominates). The fit is cached as JSON per machine under the user cache directory
-(``$QLSA_CACHE_DIR`` overrides it) and refreshed on request.
+The constants come from timing the actual solver used by the trainer (``scheduler.solvers``)
+— torch's Cholesky (``cholesky_ex`` + ``cholesky_solve``) for SPD systems, LU (``lu_factor`` +
+``lu_solve``) otherwise, LAPACK on the CPU through torch's thread pool — on random systems of a
+few sizes, fitted by least squares on the largest sizes (where n³ dominates). The fit is cached
+as JSON per machine under the user cache directory (``$QLSA_CACHE_DIR`` overrides it; the file
+names the library, so a fit of another solver's timings is never read back) and refreshed on
+request.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import scipy.linalg as sla
 from scipy.optimize import nnls
 
 from qlsa.checks import check_choice, check_finite_nonnegative
@@ -80,16 +81,21 @@ def cache_dir() -> Path:
 
 
 def _time_solve(solver: str, n: int, repeats: int, rng: np.random.Generator) -> float:
-    X = rng.standard_normal((n, n))
-    A = X @ X.T + n * np.eye(n)
-    b = rng.standard_normal(n)
+    """Best of ``repeats`` seconds of one factor-and-solve of a random SPD n × n system by torch
+    (the system is formed by torch too: a NumPy product would wake a second BLAS pool, whose idle
+    threads spin through the timing on a machine with few cores)."""
+    import torch
+
+    X = torch.from_numpy(rng.standard_normal((n, n)))
+    A = X @ X.T + n * torch.eye(n, dtype=torch.float64)
+    b = torch.from_numpy(rng.standard_normal((n, 1)))
     best = np.inf
     for _ in range(repeats):
         t0 = time.perf_counter()
         if solver == "cholesky":
-            sla.cho_solve(sla.cho_factor(A, check_finite=False), b, check_finite=False)
+            torch.cholesky_solve(b, torch.linalg.cholesky_ex(A).L)
         else:
-            sla.lu_solve(sla.lu_factor(A, check_finite=False), b, check_finite=False)
+            torch.linalg.lu_solve(*torch.linalg.lu_factor(A), b)
         best = min(best, time.perf_counter() - t0)
     return float(best)
 
@@ -138,4 +144,4 @@ def classical_cost_model(solver: str = "cholesky", refresh: bool = False) -> Cla
         if model.solver != solver:
             raise ValueError("another solver's model")
         return model
-    return cached_fit(f"classical_{solver}", lambda: fit_classical_cost(solver), build, refresh)
+    return cached_fit(f"classical_{solver}_torch", lambda: fit_classical_cost(solver), build, refresh)

@@ -7,7 +7,9 @@ d_i (d for all rows, or each row's p%-sparsity). The result is exactly symmetric
 d_i non-zeros in row i. If it is no longer positive definite it is repaired by δ·I with
 δ = λ_min(H) − λ_min(H_pruned) + margin (so λ_min returns to the unpruned value, or to a lower
 bound of it that the caller knows), and the repair is reported. The PD test is a Cholesky
-factorisation, kept for the solve.
+factorisation, kept for the solve: torch's (LAPACK through torch's own thread pool, the one the
+curvature capture and the solve use; a second BLAS pool's idle threads would spin on the cores
+they need, :mod:`hessians.gram`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ from functools import cached_property
 from typing import Any, Callable
 
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
+import torch
 
 from qlsa.matrices import hermitian_probe, probe_says_hermitian
 from qlsa.spectrum import extreme_eigenvalues
@@ -46,7 +48,7 @@ class PruneResult:
     strategy: str = "symmetric"
     symmetric: bool = True
     broke_pd: bool = False          # not positive definite (as a quadratic form) before the repair
-    cholesky: tuple | None = None   # scipy cho_factor of the pruned matrix from the PD test, where it is symmetric
+    cholesky: torch.Tensor | None = None   # lower Cholesky factor of the pruned matrix from the PD test, where it is symmetric
     factor_seconds: float = 0.0     # measured: the PD test's Cholesky factorisations (a solve reusing it skips them)
     eigs_exact: bool = True         # the eigenvalues are eigvalsh's (n ≤ EXACT_EIGS_MAX_N), not Lanczos estimates
 
@@ -130,9 +132,10 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     H may be float32 (a captured block), read as it is: the selection compares |h_ij|, which
     float32 holds exactly. ``shift`` is the regularisation δ of H + δ·I, added to the kept
     diagonal in float64, so the result equals ``prune(regularize(H, δ))`` without forming it.
-    The PD test factorises a dense float64 n × n buffer in place (its factor is ``cholesky``):
-    a new one, or, with ``overwrite=True``, a C-contiguous float64 ndarray H's own memory (H
-    is destroyed; saves allocating and touching n² · 8 bytes).
+    The PD test factorises a dense float64 n × n buffer in place (``cholesky``, the lower factor
+    L as a CPU tensor on that memory, for ``torch.cholesky_solve``): a new one, or, with
+    ``overwrite=True``, a C-contiguous float64 ndarray H's own memory (H is destroyed; saves
+    allocating and touching n² · 8 bytes).
     """
     check_choice(strategy, STRATEGIES, "pruning strategy")
     check_finite_nonnegative(shift, "shift")
@@ -150,13 +153,13 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     form = S if symmetric else (S + S.T) / 2                     # the quadratic form the PD test and repair see
     nan = (float("nan"), float("nan"))
 
-    def eigs(M) -> tuple[float, float]:                          # Lanczos beyond n = EXACT_EIGS_MAX_N
-        lo, hi = extreme_eigenvalues(M, exact_max_n=EXACT_EIGS_MAX_N)[:2]
+    def eigs(M) -> tuple[float, float]:
+        lo, hi = extreme_pair(M)
         return (lo + shift, hi + shift) if M is A else (lo, hi)
     overwrite = overwrite and A is H and A.dtype == np.float64
     before = eigs(A) if track_eigs or (repair and overwrite and lambda_min is None) else nan
     count += np.count_nonzero(diagonal) - np.count_nonzero(A.diagonal())   # the non-zeros of H + shift·I
-    buffer = A.T if overwrite else np.empty((n, n), order="F")   # potrf works in place on Fortran order
+    buffer = A.T if overwrite else np.empty((n, n), order="F")   # potrf works in place on column-major order
     t_factor = time.perf_counter()
     factor = _cholesky(form, buffer)
     t_factor = time.perf_counter() - t_factor
@@ -187,6 +190,15 @@ def check_probe(ax: np.ndarray, xa: np.ndarray) -> None:
         raise InvalidParameterError("prune: the matrix has NaN or Inf entries; clean them before pruning")
     if not probe_says_hermitian(ax, xa):
         raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
+
+
+def extreme_pair(M: np.ndarray | sp.spmatrix) -> tuple[float, float]:
+    """(λ_min, λ_max) of a symmetric M: exact up to n = EXACT_EIGS_MAX_N, by torch's ``eigvalsh``
+    in float64 (the step's one LAPACK thread pool, module doc), by Lanczos beyond (to 10⁻³ relative)."""
+    if M.shape[0] > EXACT_EIGS_MAX_N:
+        return extreme_eigenvalues(M, exact_max_n=EXACT_EIGS_MAX_N)[:2]
+    lam = torch.linalg.eigvalsh(torch.from_numpy(np.asarray(M.toarray() if sp.issparse(M) else M, dtype=np.float64)))
+    return float(lam[0]), float(lam[-1])
 
 
 def repair_shift(factorize: Callable[[float], Any], after: tuple[float, float], floor: float) -> tuple[float, Any]:
@@ -275,16 +287,15 @@ def _shifted(S: sp.csr_matrix, delta: float) -> sp.csr_matrix:
     return S
 
 
-def _cholesky(A: sp.spmatrix, buffer: np.ndarray, shift: float = 0.0) -> tuple | None:
-    """The Cholesky factor (``cho_factor``, made in ``buffer``) of A + shift·I if it is positive
-    definite, else None."""
+def _cholesky(A: sp.spmatrix, buffer: np.ndarray, shift: float = 0.0) -> torch.Tensor | None:
+    """The lower Cholesky factor of A + shift·I, made in place in the column-major ``buffer``
+    (torch's ``cholesky_ex``, no copy), if it is positive definite, else None."""
     A.toarray(out=buffer)
     if shift:
         buffer[np.diag_indices(A.shape[0])] += shift
-    try:
-        return sla.cho_factor(buffer, overwrite_a=True, check_finite=False)
-    except sla.LinAlgError:
-        return None
+    L = torch.from_numpy(buffer)
+    _, info = torch.linalg.cholesky_ex(L, out=(L, torch.empty((), dtype=torch.int32)))
+    return L if int(info) == 0 else None
 
 
 def regularize(H, eps: float, mode: str = "absolute", copy: bool = True) -> np.ndarray:

@@ -18,10 +18,9 @@ import torch
 
 from qlsa.checks import check_finite_nonnegative
 from qlsa.matrices import hermitian_probe
-from qlsa.spectrum import extreme_eigenvalues
 
 from .pair_rounds import greedy_pairs_rounds
-from .prune import EXACT_EIGS_MAX_N, PruneResult, _budgets, _shifted, check_probe, repair_note, repair_shift
+from .prune import EXACT_EIGS_MAX_N, PruneResult, _budgets, _shifted, check_probe, extreme_pair, repair_note, repair_shift
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def prune_resident(H: torch.Tensor, d: int, lambda_min: float | None = None, shi
     nan = (float("nan"), float("nan"))
     before, after, notes, damping = nan, nan, [], 0.0
     if repair and broke_pd:
-        after = extreme_eigenvalues(S, exact_max_n=EXACT_EIGS_MAX_N)[:2]
+        after = extreme_pair(S)
         if lambda_min is None:
             ev = torch.linalg.eigvalsh(H.double())
             before = (float(ev[0]) + shift, float(ev[-1]) + shift)

@@ -276,7 +276,7 @@ class _Prepared:
     size: int
     H: np.ndarray | sp.sparray
     dense: torch.Tensor | None
-    factor: tuple | torch.Tensor | None
+    factor: torch.Tensor | None
     factor_seconds: float
     damping: float
     kept: float

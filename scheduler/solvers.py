@@ -1,8 +1,9 @@
 """Block solvers for the Newton step H x = g.
 
 Classical: Cholesky (SPD), LU when Cholesky fails, least squares when LU is singular —
-never an explicit inverse; by scipy for an ndarray, by torch on the tensor's device for a tensor
-(a CUDA block is solved where it is). Quantum (simulated honestly): a QLSA returns the normalised state
+never an explicit inverse; by torch on the block's device (the CPU for an ndarray), so that the
+step's dense algebra shares the curvature capture's one thread pool (:mod:`hessians.gram`).
+Quantum (simulated honestly): a QLSA returns the normalised state
 |x̃⟩ with ‖|x̃⟩ − |x⟩‖ ≤ ε, and the norm ‖x‖ is read out separately to relative error ε
 (amplitude estimation); we draw both errors at their bound in a random direction, i.e.
 x̃ = ‖x‖(1 + ε·s)·(√(1 − ε²)·x̂ + ε·ẑ), ẑ ⊥ x̂ a random unit vector, s = ±1.
@@ -14,11 +15,11 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg as sla
+import scipy.sparse as sp
 import torch
 
 from hessians.prune_resident import probe_products
-from qlsa.matrices import is_hermitian, probe_says_hermitian
+from qlsa.matrices import probe_says_hermitian
 
 
 @dataclass(frozen=True)
@@ -27,32 +28,22 @@ class SolveResult:
     method: str
 
 
-def classical_solve(H: np.ndarray | torch.Tensor, g: np.ndarray | torch.Tensor,
-                    cholesky: tuple | torch.Tensor | None = None) -> SolveResult:
+def classical_solve(H: np.ndarray | sp.sparray | torch.Tensor, g: np.ndarray | torch.Tensor,
+                    cholesky: torch.Tensor | None = None) -> SolveResult:
     """Solve H x = g by Cholesky where H is symmetric, else (or where Cholesky fails) by LU, then
     least squares. (Cholesky reads one triangle, so a non-symmetric H must not reach it.)
-    ``cholesky``: H's ``cho_factor`` where the caller has it already (pruning's PD test); for a
-    tensor H, g and the result are tensors on its device and ``cholesky`` is H's lower factor."""
-    if isinstance(H, torch.Tensor):
+    ``cholesky``: H's lower factor where the caller has it already (pruning's PD test; H is then
+    not read). An ndarray H and g are solved as float64 CPU tensors on their memory and give an
+    ndarray; a tensor H gives a tensor on its device, with only the symmetry probe's n-vectors and
+    the factorisations' status codes reaching the host."""
+    if isinstance(g, torch.Tensor):
         return _tensor_solve(H, g, cholesky)
-    if cholesky is not None:
-        return SolveResult(sla.cho_solve(cholesky, g, check_finite=False), "cholesky")
-    if is_hermitian(H):
-        try:
-            return SolveResult(sla.cho_solve(sla.cho_factor(H, check_finite=False), g, check_finite=False),
-                               "cholesky")
-        except sla.LinAlgError:
-            pass
-    try:
-        with np.errstate(all="raise"):
-            return SolveResult(sla.solve(H, g, check_finite=False), "lu")
-    except (sla.LinAlgError, FloatingPointError):
-        return SolveResult(sla.lstsq(H, g, check_finite=False)[0], "lstsq")
+    dense = None if cholesky is not None else torch.from_numpy(np.asarray(H, dtype=np.float64))
+    r = _tensor_solve(dense, torch.from_numpy(np.asarray(g, dtype=np.float64)), cholesky)
+    return SolveResult(r.x.numpy(), r.method)
 
 
-def _tensor_solve(H: torch.Tensor, g: torch.Tensor, factor: torch.Tensor | None) -> SolveResult:
-    """:func:`classical_solve` by torch on H's device; only the symmetry probe's n-vectors and the
-    factorisations' status codes reach the host."""
+def _tensor_solve(H: torch.Tensor | None, g: torch.Tensor, factor: torch.Tensor | None) -> SolveResult:
     if factor is None and probe_says_hermitian(*probe_products(H)):
         L, info = torch.linalg.cholesky_ex(H)
         factor = L if int(info) == 0 else None
@@ -65,7 +56,7 @@ def _tensor_solve(H: torch.Tensor, g: torch.Tensor, factor: torch.Tensor | None)
 
 
 def quantum_solve(H: np.ndarray | torch.Tensor, g: np.ndarray | torch.Tensor, epsilon: float,
-                  rng: np.random.Generator, cholesky: tuple | torch.Tensor | None = None) -> SolveResult:
+                  rng: np.random.Generator, cholesky: torch.Tensor | None = None) -> SolveResult:
     """The exact solution perturbed at the QLSA's error ε in state and norm (see module doc)."""
     x = classical_solve(H, g, cholesky).x
     on_device = isinstance(x, torch.Tensor)

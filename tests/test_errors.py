@@ -137,7 +137,7 @@ def test_atomic_output_leaves_nothing_on_failure(tmp_path):
 # 4. caches ---------------------------------------------------------------------------------------
 def test_cache_with_wrong_types_is_refitted_atomically(tmp_path, monkeypatch):
     monkeypatch.setenv("QLSA_CACHE_DIR", str(tmp_path))
-    path = tmp_path / f"classical_cholesky_{machine_id()}.json"
+    path = tmp_path / f"classical_cholesky_torch_{machine_id()}.json"
     path.write_text(json.dumps({"solver": "cholesky", "c1": "fast", "c2": 0, "machine": "m", "fitted_at": "x",
                                 "sizes": [1], "seconds": [1.0]}))
     model = classical_cost_model("cholesky")

@@ -228,7 +228,7 @@ def test_classical_model_fit_and_cache(tmp_path, monkeypatch):
     m = fit_classical_cost("lu", sizes=(128, 256, 512), repeats=2)
     assert m.c1 > 0 and m.c2 >= 0 and m.seconds_for(256) == pytest.approx(m.c1 * 256**3 + m.c2)
     cached = classical_cost_model("cholesky")
-    assert list(tmp_path.glob("classical_cholesky_*.json"))
+    assert list(tmp_path.glob("classical_cholesky_torch_*.json"))
     assert classical_cost_model("cholesky") == cached  # read back, not refitted
     with pytest.raises(InvalidParameterError):
         fit_classical_cost("qr")

@@ -90,7 +90,7 @@ def test_tensor_solvers_equal_the_ndarray_solvers():
 
 def _host_reads(monkeypatch, qnewton_module):
     """The sizes of the tensors a QNewton step reads into host memory (``numpy``, ``tolist``,
-    ``__array__``), outside its curvature capture (which builds Gram blocks through numpy on a CPU)."""
+    ``__array__``), outside its curvature capture."""
     sizes, armed = [], [True]
     for name in ("numpy", "tolist", "__array__"):
         original = getattr(torch.Tensor, name)
