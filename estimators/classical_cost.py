@@ -1,7 +1,7 @@
 """Classical solve-time model T(n) = c1·n³ + c2 (Q-Newton Eq. 3), fitted on this machine.
 
 The constants come from timing the actual solver used by the trainer (``scheduler.solvers``)
-— torch's Cholesky (``cholesky_ex`` + ``cholesky_solve``) for SPD systems, LU (``lu_factor`` +
+— torch's Cholesky (``cholesky_ex``, then two triangular solves) for SPD systems, LU (``lu_factor`` +
 ``lu_solve``) otherwise, LAPACK on the CPU through torch's thread pool — on random systems of a
 few sizes, fitted by least squares on the largest sizes (where n³ dominates). The fit is cached
 as JSON per machine under the user cache directory (``$QLSA_CACHE_DIR`` overrides it; the file
@@ -93,7 +93,8 @@ def _time_solve(solver: str, n: int, repeats: int, rng: np.random.Generator) -> 
     for _ in range(repeats):
         t0 = time.perf_counter()
         if solver == "cholesky":
-            torch.cholesky_solve(b, torch.linalg.cholesky_ex(A).L)
+            L = torch.linalg.cholesky_ex(A).L
+            torch.linalg.solve_triangular(L.mT, torch.linalg.solve_triangular(L, b, upper=False), upper=True)
         else:
             torch.linalg.lu_solve(*torch.linalg.lu_factor(A), b)
         best = min(best, time.perf_counter() - t0)

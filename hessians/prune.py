@@ -133,7 +133,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     float32 holds exactly. ``shift`` is the regularisation δ of H + δ·I, added to the kept
     diagonal in float64, so the result equals ``prune(regularize(H, δ))`` without forming it.
     The PD test factorises a dense float64 n × n buffer in place (``cholesky``, the lower factor
-    L as a CPU tensor on that memory, for ``torch.cholesky_solve``): a new one, or, with
+    L as a CPU tensor on that memory, for two triangular solves): a new one, or, with
     ``overwrite=True``, a C-contiguous float64 ndarray H's own memory (H is destroyed; saves
     allocating and touching n² · 8 bytes).
     """
