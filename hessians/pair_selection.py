@@ -20,8 +20,9 @@ order is formed at a time:
 
 A round reads the open rows' upper triangle once, collecting the window into arrays that grow
 when the sample's guess falls short (in a Newton step the block comes from memory, not cache,
-so each pass saved is bandwidth). The kernels are single-threaded, so no thread pool is woken
-beside torch's and BLAS's (on two cores a third pool's spinning threads cost more than they gain).
+so each pass saved is bandwidth). On a large block that pass runs in two halves of the rows at
+once (:mod:`hessians.row_halves`: a helper thread that waits, not spins, between calls); the
+greedy itself is one sequential loop.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .jit_cache import njit
+from .row_halves import in_halves, split_point
 
 _DIGIT = 12                     # the window's buckets: the top 12 bits of max − key, 4096 buckets
 _SAMPLE_BITS = 16               # the sample's histogram resolves the top 16 bits of a key
@@ -68,7 +70,7 @@ def greedy_pairs(A: np.ndarray, capacity: np.ndarray, take: float = 4.0, seed: i
             # each pair shows in both of its rows: r sampled rows of m see about 2r/m of the window
             lo = _sample_threshold(keys, mask, picks, is_open, hi, want * 2 * picks.size / m, bits - _SAMPLE_BITS)
         guess = min(int(1.5 * want), m * (m - 1) // 2) + A.shape[0]    # never above the pairs of open rows
-        key, pair = _window(keys, mask, live, is_open, lo, hi, guess)
+        key, pair = _window_in_halves(keys, mask, live, is_open, lo, hi, guess)
         kept.append(_accept_in_order(key, pair, cap))
         rounds += 1
         hi = lo
@@ -111,6 +113,19 @@ def _window(keys, mask, live, is_open, lo, hi, size):
                 key[c], pair[c] = k, (np.int64(i) << 32) | (i + 1 + t)
                 c += 1
     return key[:c], pair[:c]
+
+
+def _window_in_halves(keys, mask, live, is_open, lo, hi, size):
+    """:func:`_window`'s arrays, its rows split in two halves of the entries read that run at once
+    where the pass is large (:mod:`hessians.row_halves`); concatenated, still row-major."""
+    n = keys.shape[0]
+    k = split_point(n - 1 - live)
+    if k is None:
+        return _window(keys, mask, live, is_open, lo, hi, size)
+    half = size // 2 + n
+    (k1, p1), (k2, p2) = in_halves(lambda: _window(keys, mask, live[:k], is_open, lo, hi, half),
+                                   lambda: _window(keys, mask, live[k:], is_open, lo, hi, half))
+    return np.concatenate((k1, k2)), np.concatenate((p1, p2))
 
 
 @njit(inline="always")

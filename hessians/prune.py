@@ -31,6 +31,7 @@ from qlsa.serialization import jsonable
 
 from .jit_cache import njit
 from .pair_selection import greedy_pairs
+from .row_halves import in_halves, split_point
 from .sparsity import _dense, p_sparsity
 
 
@@ -140,7 +141,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     check_choice(strategy, STRATEGIES, "pruning strategy")
     check_finite_nonnegative(shift, "shift")
     A = _dense(H, single=True)
-    ax, xa, count = _probe_products(A, hermitian_probe(A.shape[0]))
+    ax, xa, count = _probe(A, hermitian_probe(A.shape[0]))
     check_probe(ax, xa)
     if shift and (p is not None or strategy == "rowwise"):       # these rank the diagonal too: form H + δ·I
         A, shift = regularize(A, shift), 0.0
@@ -225,21 +226,31 @@ def compile_kernels() -> None:
         prune(np.eye(n, dtype=dtype) + np.ones((n, n), dtype=dtype) / n, d=2, track_eigs=False)
 
 
-@njit(fastmath={"reassoc", "contract"})
-def _probe_products(A, x):
-    """Ax, xᵀA (accumulated in float64) and A's non-zero count, in one pass over A's rows: the
-    products of :func:`qlsa.matrices.is_hermitian`'s probe, single-threaded (no BLAS pool
-    woken beside torch's) and exact enough for its tolerance on a float32 A too."""
+def _probe(A: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """Ax, xᵀA (accumulated in float64) and A's non-zero count: the products of
+    :func:`qlsa.matrices.is_hermitian`'s probe, exact enough for its tolerance on a float32 A
+    too, in one pass over A's rows, in two halves at once on a large A (:mod:`.row_halves`)."""
     n = A.shape[0]
-    ax, xa, count = np.zeros(n), np.zeros(n), 0
-    for i in range(n):
+    k = split_point(np.full(n, n))
+    if k is None:
+        return _probe_rows(A, x, 0, n)
+    (ax1, xa1, c1), (ax2, xa2, c2) = in_halves(lambda: _probe_rows(A, x, 0, k), lambda: _probe_rows(A, x, k, n))
+    return np.concatenate((ax1, ax2)), xa1 + xa2, c1 + c2
+
+
+@njit(fastmath={"reassoc", "contract"})
+def _probe_rows(A, x, r0, r1):
+    """(Ax)[r0:r1], the rows' share of xᵀA and their non-zero count, in one pass over the rows."""
+    n = A.shape[1]
+    ax, xa, count = np.zeros(r1 - r0), np.zeros(n), 0
+    for i in range(r0, r1):
         row, xi, s = A[i], x[i], 0.0
         for j in range(n):
             a = np.float64(row[j])
             s += a * x[j]
             xa[j] += xi * a
             count += a != 0
-        ax[i] = s
+        ax[i - r0] = s
     return ax, xa, count
 
 

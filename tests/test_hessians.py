@@ -510,6 +510,33 @@ def test_pair_selection_over_several_rounds(take):
         assert max(rounds) == 1                                   # the whole order in one window
 
 
+def test_row_passes_in_two_halves_equal_one_pass(monkeypatch):
+    """The window and probe passes split across two threads (hessians.row_halves, forced here at
+    every size) give the one-piece passes' selection and pruning exactly, and still catch an
+    asymmetric or non-finite block."""
+    from hessians import row_halves
+    from hessians.pair_selection import greedy_pairs
+    if row_halves._helper() is None:
+        pytest.skip("one core: passes are never split")
+    rng = np.random.default_rng(12)
+    cases = []
+    for t in range(6):
+        n = int(rng.integers(50, 300))
+        A = rng.integers(-3, 4, (n, n)).astype(np.float32 if t % 2 else np.float64)
+        cases.append((A + A.T, rng.integers(1, 8, n)))
+    whole = [(greedy_pairs(A, cap, take=0.3), prune(A, d=4, track_eigs=False)) for A, cap in cases]
+    monkeypatch.setattr(row_halves, "MIN_ENTRIES", 0)
+    for (A, cap), (sel, pr) in zip(cases, whole):
+        got = greedy_pairs(A, cap, take=0.3)
+        assert got.rounds == sel.rounds > 1
+        assert np.array_equal(got.rows, sel.rows) and np.array_equal(got.cols, sel.cols)
+        halves = prune(A, d=4, track_eigs=False)
+        assert (halves.sparse != pr.sparse).nnz == 0 and halves.kept_fraction == pr.kept_fraction
+    for bad, match in ((np.triu(np.ones((40, 40))), "symmetric"), (np.full((40, 40), np.nan), "NaN or Inf")):
+        with pytest.raises(InvalidParameterError, match=match):
+            prune(bad, d=2)
+
+
 def test_pair_rounds_on_the_device_equal_the_sequential_definition():
     """The parallel rounds (locally dominant pairs) keep exactly the greedy's pairs: ties and zeros,
     float32 and float64, ±inf entries, zero capacities, hub rows that fill first, and a chain of
