@@ -322,7 +322,7 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, fo
     """G_b = (1/B)·Σ_i J_i,bᵀ·H_i·J_i,b for every block b, over chunks of samples whose
     Jacobians fit in ``max_bytes``; ℓ_i = loss_fn(f(x_i), y_i) on a batch of one (the mean loss
     is (1/B)·Σ_i ℓ_i). With H_i = V·diag(λ)·Vᵀ, G = (1/B)·(S₊ᵀS₊ − S₋ᵀS₋), S_± = the rows
-    √|λ_k|·v_kᵀ·J_i of the positive / negative λ_k: one ``syrk`` each (:mod:`hessians.gram`).
+    √|λ_k|·v_kᵀ·J_i of the positive / negative λ_k: one Gram term each (:mod:`hessians.gram`).
     Negative λ within 10·C·ε_mach·max|λ| of zero are eigensolver round-off (a convex loss
     has none) and carry no term."""
     def f_single(p, x):
@@ -365,7 +365,7 @@ def _ggn_per_sample(model, loss_fn, params, specs, inputs, targets, progress, fo
 
 def _fisher_blocks(model, loss_fn, params, specs, inputs, targets) -> list[HessianBlock]:
     """F_b = (1/B)·G_bᵀG_b from the per-sample gradients G (B × n, one ``vmap(grad)`` for all
-    blocks), one ``syrk`` per block."""
+    blocks), one Gram term per block."""
     def sample_loss(p, x, y):
         return loss_fn(functional_call(model, p, (x.unsqueeze(0),)), y.unsqueeze(0))
 
