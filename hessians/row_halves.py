@@ -24,8 +24,14 @@ T = TypeVar("T")
 MIN_ENTRIES = 1 << 20
 
 
-@cache
 def _helper() -> ThreadPoolExecutor | None:
+    """This process's helper (None on one core). Keyed by pid: a forked child inherits the
+    parent's executor but not its thread, and would wait forever on it."""
+    return _helper_of(os.getpid())
+
+
+@cache
+def _helper_of(pid: int) -> ThreadPoolExecutor | None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="qlsa-rows") if cores > 1 else None
 

@@ -535,6 +535,10 @@ def test_row_passes_in_two_halves_equal_one_pass(monkeypatch):
     for bad, match in ((np.triu(np.ones((40, 40))), "symmetric"), (np.full((40, 40), np.nan), "NaN or Inf")):
         with pytest.raises(InvalidParameterError, match=match):
             prune(bad, d=2)
+    parent = row_halves._helper()                  # a forked child (another pid) gets its own helper thread
+    monkeypatch.setattr(row_halves.os, "getpid", lambda: -1)
+    assert row_halves._helper() is not parent
+    assert row_halves.in_halves(lambda: 1, lambda: 2) == (1, 2)
 
 
 def test_pair_rounds_on_the_device_equal_the_sequential_definition():
