@@ -38,9 +38,15 @@ def classical_solve(H: np.ndarray | sp.sparray | torch.Tensor, g: np.ndarray | t
     the factorisations' status codes reaching the host."""
     if isinstance(g, torch.Tensor):
         return _tensor_solve(H, g, cholesky)
-    dense = None if cholesky is not None else torch.from_numpy(np.asarray(H, dtype=np.float64))
-    r = _tensor_solve(dense, torch.from_numpy(np.asarray(g, dtype=np.float64)), cholesky)
+    dense = None if cholesky is not None else _host_tensor(H)
+    r = _tensor_solve(dense, _host_tensor(g), cholesky)
     return SolveResult(r.x.numpy(), r.method)
+
+
+def _host_tensor(a: np.ndarray) -> torch.Tensor:
+    """a as a float64 CPU tensor on its own memory (copied only where it is another dtype or
+    read-only: torch has no read-only tensors)."""
+    return torch.from_numpy(np.require(a, np.float64, ["W"]))
 
 
 def _tensor_solve(H: torch.Tensor | None, g: torch.Tensor, factor: torch.Tensor | None) -> SolveResult:

@@ -1,5 +1,6 @@
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -287,6 +288,11 @@ def test_classical_solve_of_a_nonsymmetric_block_is_lu():
     g = rng.standard_normal(20)
     r = classical_solve(H, g)
     assert r.method == "lu" and np.allclose(r.x, np.linalg.solve(H, g))
+    for a in (H, g):
+        a.setflags(write=False)                     # read-only arrays (a memory map): solved on a copy, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(classical_solve(H, g).x, r.x)
 
 
 def test_qnewton_in_one_line_takes_a_batch_or_a_closure_and_is_a_damped_newton_step(fixed_model):
