@@ -143,9 +143,9 @@ def prune_pair_selection() -> list[BenchRow]:
     """Symmetric magnitude pruning's pair selection (``hessians.pair_selection.greedy_pairs``,
     compiled) on float32 GGN-like blocks (Wishart with decaying off-diagonals), as the trainer
     prunes them, against the sequential Python loop of the definition; a dense float64 Cholesky
-    of the same block (the solve it precedes) is timed beside it."""
+    of the same block, torch's as the solve it precedes, is timed beside it."""
     import numpy as np
-    import scipy.linalg as sla
+    import torch
 
     from hessians.pair_selection import greedy_pairs
 
@@ -160,7 +160,7 @@ def prune_pair_selection() -> list[BenchRow]:
         greedy_pairs(A32, budget - 1)                                  # compiled (or loaded from numba's cache)
         t_sel, sel = best_of(lambda: greedy_pairs(A32, budget - 1), 3)
         t_loop, k_loop = best_of(lambda: _loop_greedy(A32, budget), 1)
-        t_chol, _ = best_of(lambda: sla.cho_factor(A, check_finite=False), 2)
+        t_chol, _ = best_of(lambda: torch.linalg.cholesky_ex(torch.from_numpy(A)), 2)
         k_sel = np.eye(n, dtype=bool)
         k_sel[sel.rows, sel.cols] = k_sel[sel.cols, sel.rows] = True
         rows.append(BenchRow(f"n={n}, d={d}", t_sel, "sequential loop", t_loop,
