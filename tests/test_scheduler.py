@@ -222,6 +222,23 @@ def test_deterministic_and_resume_reproduces(tmp_path):
     assert out[-1].final_loss == pytest.approx(a[-1].final_loss, rel=1e-6)
 
 
+def test_the_trainer_warms_the_capture_once_untimed_before_the_methods(tmp_path, monkeypatch):
+    """One capture on the first batch before any method (torch.func's first use in a process is
+    not charged to the first Newton method), none for first-order methods alone; the ledger holds
+    only the methods' own steps."""
+    import scheduler.trainer as trainer_module
+    calls = []
+    real = trainer_module.capture_step
+    monkeypatch.setattr(trainer_module, "capture_step", lambda *a, **k: calls.append(a[2].shape) or real(*a, **k))
+    Trainer(TrainConfig(steps=4, methods=("sgd",), target_accuracy=1.0), tmp_path / "a", progress=False).run()
+    assert calls == []
+    t = Trainer(TrainConfig(steps=4, methods=("sgd", "classical", "qnewton"), target_accuracy=1.0, warmup=2),
+                tmp_path / "b", progress=False)
+    t.run()
+    assert calls == [t._batch(0)[0].shape]
+    assert len(t.ledger) == 2 * 2 * 2                      # 2 Newton methods × 2 Newton steps × 2 blocks
+
+
 def test_data_loading_and_bad_input(tmp_path):
     d = load_dataset("digits")
     assert d.num_features == 64 and d.num_classes == 10 and len(d.y_train) + len(d.y_test) == 1797
