@@ -134,8 +134,9 @@ def newton_step_overhead() -> list[BenchRow]:
 def newton_step_resident() -> list[BenchRow]:
     """The resident QNewton step (blocks, factors and update on the model's device, pairs chosen in
     parallel rounds; NewtonSettings.resident) against the host step (blocks copied to the host,
-    numba and scipy) on the same device: CUDA where there is one, else the CPU, where the rounds
-    are parallel work done serially. Alternating runs of 3 steps (the first of each dropped), medians."""
+    pairs chosen by the compiled sequential greedy) on the same device: CUDA where there is one,
+    else the CPU, where the rounds are parallel work done serially. Alternating runs of 3 steps
+    (the first of each dropped), medians."""
     import torch
     import torch.nn.functional as F
 

@@ -73,10 +73,11 @@ class NewtonSettings:
     transpiled duration of one query on that device.
 
     ``resident`` keeps each block, its factor, the gradient and the update on the model's device
-    (torch's Cholesky there, pairs chosen by :func:`hessians.pair_rounds.greedy_pairs_rounds`):
-    only the pruned block's CSR (≤ n·d entries, read by κ and the estimate), n-vectors and scalars
-    reach the host. Default (None): on where the model is on CUDA, off on the CPU, where the host
-    path (numba, scipy) is faster; both give the same pruning, κ, estimate and routing.
+    (pairs chosen there by :func:`hessians.pair_rounds.greedy_pairs_rounds`): only the pruned
+    block's CSR (≤ n·d entries, read by κ and the estimate), n-vectors and scalars reach the host.
+    Default (None): on where the model is on CUDA, off on the CPU, where the host path (the block
+    copied to host memory, pairs chosen by the compiled sequential greedy) is faster; both factorise
+    and solve with torch and give the same pruning, κ, estimate and routing.
     """
 
     lr: float = 0.3
