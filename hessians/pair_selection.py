@@ -143,35 +143,36 @@ def _accept_in_order(key, pair, cap):
     a stable counting sort buckets the window by the top ``_DIGIT`` bits of max − key, and each
     bucket, in order, first drops such pairs, then sorts its survivors stably by the remaining
     bits and decides them. Most of a window is rejected (80–90 % in a Newton step's blocks), so
-    only the survivors are sorted, not the window."""
+    only the survivors are sorted, not the window; the drop is branch-free (every pair is
+    written, the survivors' count advances), as a branch on it would be mispredicted about as
+    often as taken (1.6× slower at n = 4 112)."""
     m = key.size
     kept = np.empty(m, np.int64)
     if m == 0:
         return kept
-    top = key.max()
-    d = (top - key).astype(np.int64)
-    span, shift = d.max(), 0
+    top = np.int64(key.max())
+    span, shift = top - np.int64(key.min()), 0
     while (span >> shift) >= (1 << _DIGIT):
         shift += 1
     buckets = (span >> shift) + 1
     start = np.zeros(buckets + 1, np.int64)
     for t in range(m):
-        start[(d[t] >> shift) + 1] += 1
+        start[((top - key[t]) >> shift) + 1] += 1
     start = np.cumsum(start)
     low = (np.int64(1) << shift) - 1
     by_p, by_bits, fill = np.empty(m, np.int64), np.empty(m, np.int64), start[:-1].copy()
     for t in range(m):                                  # stable: row-major within a bucket
-        b = d[t] >> shift
-        by_p[fill[b]], by_bits[fill[b]] = pair[t], d[t] & low
-        fill[b] += 1
+        d = top - key[t]
+        f = fill[d >> shift]
+        by_p[f], by_bits[f] = pair[t], d & low
+        fill[d >> shift] = f + 1
     alive, bits, c = np.empty(m, np.int64), np.empty(m, np.int64), 0
     for b in range(buckets):
         s = 0
         for q in range(start[b], start[b + 1]):
             p = by_p[q]
-            if cap[p >> 32] > 0 and cap[p & 0xFFFFFFFF] > 0:
-                alive[s], bits[s] = p, by_bits[q]
-                s += 1
+            alive[s], bits[s] = p, by_bits[q]
+            s += (cap[p >> 32] > 0) & (cap[p & 0xFFFFFFFF] > 0)
         if shift > 0 and s > 1:
             _sort_pairs(bits, alive, s)
         for r in range(s):
