@@ -161,13 +161,22 @@ def _exact(A: Matrix, hermitian: bool) -> ConditionEstimate:
     return _exact_from(float(s[0]), float(s[-1]), False, "svd")
 
 
-def definite_condition(lam_min: float, lam_max: float) -> ConditionEstimate:
-    """κ = λ_max/λ_min of a Hermitian positive-definite matrix from its extreme eigenvalues computed
-    exactly by ``eigvalsh`` (a caller that has them already: prune's repair shifts the pruned
-    block's spectrum by δ), the same result as ``condition_number(A, method="exact")``."""
+def definite_condition(lam_min: float, lam_max: float,
+                       errors: tuple[float, float] = (0.0, 0.0)) -> ConditionEstimate:
+    """κ = λ_max/λ_min of a Hermitian positive-definite matrix from extreme eigenvalues a caller
+    has already (prune's repair: the pruned block's, shifted by δ). ``errors`` (0, 0): computed
+    exactly by ``eigvalsh``, the same result as ``condition_number(A, method="exact")``. Else
+    Lanczos Ritz values with absolute error estimates (e_min, e_max), reported as
+    ``condition_number``'s Lanczos is: rel_error = e_min/λ_min + e_max/λ_max. A shift moves Ritz
+    values and keeps their errors (the Krylov spaces of P and P + δI are the same), so Ritz
+    values of P, shifted, are those of P + δI."""
     if not 0 < lam_min <= lam_max:
         raise InvalidParameterError(f"definite_condition needs 0 < λ_min ≤ λ_max, got {lam_min}, {lam_max}")
-    return _exact_from(float(lam_max), float(lam_min), True, "eigvalsh")
+    if errors == (0.0, 0.0):
+        return _exact_from(float(lam_max), float(lam_min), True, "eigvalsh")
+    rel_lo, rel_hi = errors[0] / lam_min, errors[1] / lam_max
+    return _finish(lam_max, lam_min, "lanczos", "estimate", rel_lo + rel_hi, True, 0,
+                   "Ritz values of the pruning repair's Lanczos run, shifted by its δ", rel_hi)
 
 
 def _exact_from(smax: float, smin: float, definite: bool, method: str) -> ConditionEstimate:

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 import torch
 
 from qlsa.matrices import hermitian_probe, probe_says_hermitian
-from qlsa.spectrum import extreme_eigenvalues
+from qlsa.spectrum import Ritz, extreme_ritz
 from qlsa.checks import check_choice, check_finite_nonnegative
 from qlsa.errors import InvalidParameterError
 from qlsa.serialization import jsonable
@@ -51,7 +51,12 @@ class PruneResult:
     broke_pd: bool = False          # not positive definite (as a quadratic form) before the repair
     cholesky: torch.Tensor | None = None   # lower Cholesky factor of the pruned matrix from the PD test, where it is symmetric
     factor_seconds: float = 0.0     # measured: the PD test's Cholesky factorisations (a solve reusing it skips them)
-    eigs_exact: bool = True         # the eigenvalues are eigvalsh's (n ≤ EXACT_EIGS_MAX_N), not Lanczos estimates
+    eigs_error: tuple[float, float] = (0.0, 0.0)   # absolute error estimates of eigs_after: 0 by eigvalsh (n ≤ EXACT_EIGS_MAX_N), Lanczos's beyond
+
+    @property
+    def eigs_exact(self) -> bool:
+        """Whether ``eigs_after`` are eigvalsh's (n ≤ EXACT_EIGS_MAX_N), not Lanczos estimates."""
+        return self.eigs_error == (0.0, 0.0)
 
     @cached_property
     def matrix(self) -> np.ndarray:
@@ -127,7 +132,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     where the caller knows a lower bound of it (a PSD curvature + δ·I: δ), which saves its
     eigen-solve. ``track_eigs=False`` skips the before/after extreme eigenvalues (reported as
     NaN) unless a repair needs them; after a repair by δ·I, ``eigs_after`` is the pruned form's
-    pair shifted by δ (``eigs_exact``: computed by eigvalsh, n ≤ 256). The pruned matrix is
+    pair shifted by δ, with ``eigs_error`` (0 by eigvalsh, n ≤ 256; Lanczos's error estimates
+    beyond, which a shift leaves as they are). The pruned matrix is
     held sparse (``sparse``, CSR, float64); ``matrix`` is its dense form, made when asked for.
 
     H may be float32 (a captured block), read as it is: the selection compares |h_ij|, which
@@ -154,11 +160,12 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     form = S if symmetric else (S + S.T) / 2                     # the quadratic form the PD test and repair see
     nan = (float("nan"), float("nan"))
 
-    def eigs(M) -> tuple[float, float]:
-        lo, hi = extreme_pair(M)
-        return (lo + shift, hi + shift) if M is A else (lo, hi)
+    def eigs(M) -> tuple[tuple[float, float], tuple[float, float]]:
+        """M's (λ_min, λ_max), + shift where M is A, and their error estimates."""
+        r, s = extreme_pair(M), (shift if M is A else 0.0)
+        return (r.lo + s, r.hi + s), (r.err_lo, r.err_hi)
     overwrite = overwrite and A is H and A.dtype == np.float64
-    before = eigs(A) if track_eigs or (repair and overwrite and lambda_min is None) else nan
+    before = eigs(A)[0] if track_eigs or (repair and overwrite and lambda_min is None) else nan
     count += np.count_nonzero(diagonal) - np.count_nonzero(A.diagonal())   # the non-zeros of H + shift·I
     buffer = A.T if overwrite else np.empty((n, n), order="F")   # potrf works in place on column-major order
     t_factor = time.perf_counter()
@@ -167,8 +174,8 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
     broke_pd = factor is None
     needs_repair = repair and broke_pd
     if needs_repair and lambda_min is None and np.isnan(before[0]):
-        before = eigs(A)
-    after = eigs(form) if track_eigs or needs_repair else nan
+        before = eigs(A)[0]
+    after, error = eigs(form) if track_eigs or needs_repair else (nan, nan)
     notes, damping = [], 0.0
     if not symmetric:
         notes.append(f"{strategy} pruning is not symmetric: {asymmetric} entries differ from their transpose")
@@ -182,7 +189,7 @@ def prune(H, d: int | None = None, p: float | None = None, repair: bool = True,
         after = (after[0] + damping, after[1] + damping)             # the spectrum of the form, shifted by δ
     return PruneResult(S, int(np.diff(S.indptr).max()), float(S.nnz / max(count, 1)),
                        damping, before, after, tuple(notes), strategy, symmetric, broke_pd,
-                       factor if symmetric else None, t_factor, n <= EXACT_EIGS_MAX_N)
+                       factor if symmetric else None, t_factor, error)
 
 
 def check_probe(ax: np.ndarray, xa: np.ndarray) -> None:
@@ -193,13 +200,14 @@ def check_probe(ax: np.ndarray, xa: np.ndarray) -> None:
         raise InvalidParameterError("prune needs a symmetric matrix; symmetrise with (H + Hᵀ)/2 first")
 
 
-def extreme_pair(M: np.ndarray | sp.spmatrix) -> tuple[float, float]:
-    """(λ_min, λ_max) of a symmetric M: exact up to n = EXACT_EIGS_MAX_N, by torch's ``eigvalsh``
-    in float64 (the step's one LAPACK thread pool, module doc), by Lanczos beyond (to 10⁻³ relative)."""
+def extreme_pair(M: np.ndarray | sp.spmatrix) -> Ritz:
+    """λ_min and λ_max of a symmetric M with their error estimates: exact up to n =
+    EXACT_EIGS_MAX_N, by torch's ``eigvalsh`` in float64 (the step's one LAPACK thread pool,
+    module doc), by Lanczos beyond (to 10⁻³ relative)."""
     if M.shape[0] > EXACT_EIGS_MAX_N:
-        return extreme_eigenvalues(M, exact_max_n=EXACT_EIGS_MAX_N)[:2]
+        return extreme_ritz(M)
     lam = torch.linalg.eigvalsh(torch.from_numpy(np.asarray(M.toarray() if sp.issparse(M) else M, dtype=np.float64)))
-    return float(lam[0]), float(lam[-1])
+    return Ritz(float(lam[0]), float(lam[-1]), 0.0, 0.0, 0)
 
 
 def repair_shift(factorize: Callable[[float], Any], after: tuple[float, float], floor: float) -> tuple[float, Any]:

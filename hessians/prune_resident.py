@@ -20,7 +20,7 @@ from qlsa.checks import check_finite_nonnegative
 from qlsa.matrices import hermitian_probe
 
 from .pair_rounds import greedy_pairs_rounds
-from .prune import EXACT_EIGS_MAX_N, PruneResult, _budgets, _shifted, check_probe, extreme_pair, repair_note, repair_shift
+from .prune import PruneResult, _budgets, _shifted, check_probe, extreme_pair, repair_note, repair_shift
 
 
 @dataclass(frozen=True)
@@ -86,9 +86,10 @@ def prune_resident(H: torch.Tensor, d: int, lambda_min: float | None = None, shi
     t_factor = time.perf_counter() - t_factor
     broke_pd = factor is None
     nan = (float("nan"), float("nan"))
-    before, after, notes, damping = nan, nan, [], 0.0
+    before, after, error, notes, damping = nan, nan, nan, [], 0.0
     if repair and broke_pd:
-        after = extreme_pair(S)
+        r = extreme_pair(S)
+        after, error = (r.lo, r.hi), (r.err_lo, r.err_hi)
         if lambda_min is None:
             ev = torch.linalg.eigvalsh(H.double())
             before = (float(ev[0]) + shift, float(ev[-1]) + shift)
@@ -99,5 +100,5 @@ def prune_resident(H: torch.Tensor, d: int, lambda_min: float | None = None, shi
         notes.append(repair_note(after, damping))
         after = (after[0] + damping, after[1] + damping)
     result = PruneResult(S, int(np.diff(S.indptr).max()), float(S.nnz / max(count, 1)), damping, before, after,
-                         tuple(notes), "symmetric", True, broke_pd, None, t_factor, n <= EXACT_EIGS_MAX_N)
+                         tuple(notes), "symmetric", True, broke_pd, None, t_factor, error)
     return ResidentPrune(result, P, factor)

@@ -19,7 +19,10 @@ _EPS = np.finfo(np.float64).eps
 
 
 @dataclass(frozen=True)
-class _Ritz:
+class Ritz:
+    """The extreme Ritz values (or exact eigenvalues, errors 0) and their absolute error
+    estimates min(r, r²/gap); ``steps``: Lanczos steps run (0: exact)."""
+
     lo: float
     hi: float
     err_lo: float
@@ -29,7 +32,7 @@ class _Ritz:
 
 def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: np.dtype,
                      max_steps: int, tol: float, seed: int = 0, stop_ratio: float = math.inf,
-                     top_only: bool = False) -> _Ritz:
+                     top_only: bool = False) -> Ritz:
     """Extreme eigenvalues of a Hermitian operator by Lanczos without reorthogonalisation.
 
     Returns the extreme Ritz values and their error estimates min(r, r²/gap) (NaN values if
@@ -45,7 +48,7 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
     alphas: list[float] = []
     betas: list[float] = []
     beta = 0.0
-    ritz = _Ritz(0.0, 0.0, math.inf, math.inf, 0)
+    ritz = Ritz(0.0, 0.0, math.inf, math.inf, 0)
     for k in range(1, min(max_steps, n) + 1):
         with np.errstate(over="ignore", invalid="ignore"):           # overflow is caught just below
             w = matvec(v)
@@ -55,7 +58,7 @@ def lanczos_extremes(matvec: Callable[[np.ndarray], np.ndarray], n: int, dtype: 
         alphas.append(alpha)
         beta = float(np.linalg.norm(w))
         if not (math.isfinite(alpha) and math.isfinite(beta)):      # overflow in the operator
-            return _Ritz(math.nan, math.nan, math.inf, math.inf, k)
+            return Ritz(math.nan, math.nan, math.inf, math.inf, k)
         # Ritz check every step while steps are few, then every ⌊k/16⌋-th (O(log) checks per doubling)
         if k >= 3 and (k % max(1, k // 16) == 0 or k == min(max_steps, n) or beta == 0.0):
             ritz = _ritz_errors(alphas, betas, beta, k)
@@ -84,7 +87,7 @@ def _tridiagonal_eigh(d: np.ndarray, e: np.ndarray) -> tuple[np.ndarray, np.ndar
     return theta, s
 
 
-def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int) -> _Ritz:
+def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int) -> Ritz:
     d, e = np.asarray(alphas, dtype=np.float64), np.asarray(betas[: m - 1], dtype=np.float64)
     theta, s = _tridiagonal_eigh(d, e)
     resid = abs(beta_m) * np.abs(s[-1, :])
@@ -95,7 +98,7 @@ def _ritz_errors(alphas: list[float], betas: list[float], beta_m: float, m: int)
         gap = abs(theta[j] - theta[i]) - float(resid[j]) - r if m > 1 else math.inf
         return r if gap <= r else min(r, r * r / gap)
 
-    return _Ritz(float(theta[0]), float(theta[-1]), err(0, 1), err(m - 1, m - 2), m)
+    return Ritz(float(theta[0]), float(theta[-1]), err(0, 1), err(m - 1, m - 2), m)
 
 
 def extreme_eigenvalues(matrix: Matrix, tol: float = 1e-3, seed: int = 0,
@@ -106,5 +109,12 @@ def extreme_eigenvalues(matrix: Matrix, tol: float = 1e-3, seed: int = 0,
     if A.shape[0] <= exact_max_n:
         lam = sla.eigvalsh(A.toarray() if sp.issparse(A) else A)
         return float(lam[0]), float(lam[-1]), "eigvalsh"
-    r = lanczos_extremes(A.__matmul__, A.shape[0], A.dtype, 400, tol, seed)
+    r = extreme_ritz(A, tol, seed)
     return r.lo, r.hi, "lanczos"
+
+
+def extreme_ritz(matrix: Matrix, tol: float = 1e-3, seed: int = 0) -> Ritz:
+    """The extreme Ritz values of a symmetric matrix by Lanczos (400 steps at most) with their
+    error estimates, to about ``tol`` relative: :func:`extreme_eigenvalues` beyond ``exact_max_n``."""
+    A = as_matrix(matrix)
+    return lanczos_extremes(A.__matmul__, A.shape[0], A.dtype, 400, tol, seed)

@@ -27,6 +27,8 @@ from qlsa.serialization import jsonable
 from .policies import Decision, Policy
 from .solvers import classical_solve, quantum_solve
 
+KAPPA_TOL = 0.05        # κ's relative accuracy for the routing decision (Lanczos beyond n = EXACT_EIGS_MAX_N)
+
 
 @dataclass(frozen=True)
 class LedgerRow:
@@ -234,10 +236,11 @@ class QNewton(torch.optim.Optimizer):
         t1 = time.perf_counter()
         H = as_matrix(H, check_finite=False)                         # one scan, read by κ and the estimate
         scan = scan_matrix(H, single=uses_single_precision(H, "auto", EXACT_EIGS_MAX_N))
-        if broke and pr.symmetric and pr.eigs_exact:       # the repair's exact λ_min, λ_max of H: no second solve
-            cond = definite_condition(*pr.eigs_after)
-        else:
-            cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N, scan=scan)
+        cond = None
+        if broke and pr.symmetric:     # the repair's λ_min, λ_max of H (exact, or Lanczos within KAPPA_TOL): no second run
+            cond = definite_condition(*pr.eigs_after, pr.eigs_error)
+        if cond is None or cond.rel_error > KAPPA_TOL:
+            cond = condition_number(H, tol=KAPPA_TOL, exact_max_n=EXACT_EIGS_MAX_N, scan=scan)
         if not cond.definite and scan.properties.hermitian:      # indefinite curvature: damp to λ_min = regularisation
             lam_min = extreme_eigenvalues(H)[0]
             extra = max(s.regularization - lam_min, s.regularization)
@@ -247,7 +250,7 @@ class QNewton(torch.optim.Optimizer):
                 dense.diagonal().add_(extra)
             damping += extra
             factor = None
-            cond = condition_number(H, tol=0.05, exact_max_n=EXACT_EIGS_MAX_N)
+            cond = condition_number(H, tol=KAPPA_TOL, exact_max_n=EXACT_EIGS_MAX_N)
             scan = None                                              # H has changed
         t2 = time.perf_counter()
         e = estimate(H, epsilon=s.epsilon, gate_time=s.gate_time, classical_model=self.classical_model,

@@ -34,6 +34,29 @@ def test_definite_condition_from_exact_extremes_equals_the_exact_method():
             definite_condition(lo, hi)
 
 
+def test_definite_condition_from_shifted_ritz_values_is_lanczos_on_the_shifted_matrix():
+    """Ritz values of an indefinite P shifted by δ (prune's repair) give κ of P + δI with the
+    error Lanczos on P + δI would report: rel = e_min/λ_min + e_max/λ_max; within it of eigvalsh."""
+    import scipy.sparse as sp
+
+    from estimators.condition import definite_condition
+    from qlsa.spectrum import extreme_ritz
+    rng = np.random.default_rng(6)
+    n = 600
+    P = sp.random(n, n, density=0.01, random_state=rng, format="csr")
+    P = ((P + P.T) / 2 + sp.diags(rng.uniform(-0.2, 1.0, n))).tocsr()
+    r = extreme_ritz(P)
+    assert r.lo < 0 and r.steps > 0 and 0 < r.err_lo and 0 < r.err_hi
+    delta = 0.05 - r.lo
+    got = definite_condition(r.lo + delta, r.hi + delta, (r.err_lo, r.err_hi))
+    assert (got.method, got.kind, got.definite) == ("lanczos", "estimate", True)
+    assert got.rel_error == pytest.approx(r.err_lo / 0.05 + r.err_hi / (r.hi + delta), rel=1e-12)
+    lam = np.linalg.eigvalsh(P.toarray() + delta * np.eye(n))
+    assert abs(got.kappa / (lam[-1] / lam[0]) - 1) <= got.rel_error < 0.05
+    ref = condition_number(P + delta * sp.eye(n), method="lanczos", tol=0.05)
+    assert abs(got.kappa / ref.kappa - 1) <= got.rel_error + ref.rel_error
+
+
 @pytest.mark.parametrize("spectrum", ["geom", "lin", "wishart"])
 def test_lanczos_dense_within_error_bar_and_5_percent(spectrum):
     n = 2000

@@ -384,6 +384,32 @@ def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_s
         assert row.prune_broke_pd == broke and row.kappa == pytest.approx(kappa, rel=1e-9 if broke else 0.05)
 
 
+def test_qnewton_kappa_of_a_large_repaired_block_reuses_the_repairs_lanczos_run(fixed_model, monkeypatch):
+    """Beyond EXACT_EIGS_MAX_N the repair's λ_min, λ_max are Lanczos Ritz values with error
+    estimates; shifted by δ they are κ of the block solved (the same Krylov space), used where
+    their error is within KAPPA_TOL, so condition_number runs only for the blocks left. The κ
+    is eigvalsh's within that error."""
+    import scheduler.qnewton as qn
+    from estimators import definite_condition
+    from hessians import capture, prune
+    torch.manual_seed(3)
+    model = torch.nn.Sequential(torch.nn.Linear(40, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))   # blocks 328², 27²
+    x, y = torch.randn(64, 40), torch.randint(0, 3, (64,))
+    loss_fn = torch.nn.functional.cross_entropy
+    big = capture(model, loss_fn, x, y, "layer", "ggn", progress=False)[0]
+    pr = prune(big.matrix.numpy(), d=3, track_eigs=False, seed=0, lambda_min=1e-2, shift=1e-2)
+    assert big.size > qn.EXACT_EIGS_MAX_N and pr.broke_pd and not pr.eigs_exact and min(pr.eigs_error) > 0
+    reused = definite_condition(*pr.eigs_after, pr.eigs_error)
+    assert reused.method == "lanczos" and reused.rel_error <= qn.KAPPA_TOL
+    lam = np.linalg.eigvalsh(pr.matrix)
+    assert abs(reused.kappa / (lam[-1] / lam[0]) - 1) <= reused.rel_error
+    sizes = []
+    counted = qn.condition_number
+    monkeypatch.setattr(qn, "condition_number", lambda H, **kw: sizes.append(H.shape[0]) or counted(H, **kw))
+    row = qn.QNewton(model, loss_fn, "classical", fixed_model, prune_d=3).step(x, y)[0]
+    assert row.prune_broke_pd and row.kappa == reused.kappa and big.size not in sizes
+
+
 def test_qnewton_steps_a_model_with_embedding_attention_and_layernorm(fixed_model):
     from scheduler.qnewton import QNewton
 
