@@ -363,9 +363,13 @@ def test_qnewton_in_one_line_takes_a_batch_or_a_closure_and_is_a_damped_newton_s
         default.step(x.double()[:, :3], y)
 
 
-def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_solves(fixed_model):
+def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_solves(fixed_model, monkeypatch):
     """A pruned block that lost positive definiteness is repaired by δ·I; its κ in the ledger comes
-    from the repair's exact eigenvalues, and equals eigvalsh's κ of the pruned, regularised block."""
+    from the repair's exact eigenvalues, and equals eigvalsh's κ of the pruned, regularised block.
+    A block that kept it gets its exact κ from torch's eigvalsh too: a step never calls SciPy's
+    (a second BLAS pool, whose idle threads would spin on the cores the capture needs)."""
+    import scipy.linalg
+
     from hessians import capture, prune
     from scheduler.qnewton import QNewton
     torch.manual_seed(2)
@@ -373,15 +377,25 @@ def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_s
     x, y = torch.randn(40, 6), torch.randint(0, 3, (40,))
     loss_fn = torch.nn.functional.cross_entropy
     blocks = capture(model, loss_fn, x, y, "layer", "ggn", progress=False)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
     expected = []
     for b in blocks:
         pr = prune(b.matrix.numpy(), d=3, track_eigs=False, seed=0, lambda_min=1e-2, shift=1e-2)
         lam = np.linalg.eigvalsh(pr.matrix)
         expected.append((pr.broke_pd, lam[-1] / lam[0]))
     assert any(broke for broke, _ in expected)
+    unpruned = [np.linalg.eigvalsh(b.matrix.numpy().astype(float) + 1e-2 * np.eye(b.size)) for b in blocks]
+
+    def refused(*args, **kwargs):
+        raise AssertionError("SciPy's eigvalsh was called in a Newton step")
+    monkeypatch.setattr(scipy.linalg, "eigvalsh", refused)
     rows = QNewton(model, loss_fn, "classical", fixed_model, prune_d=3).step(x, y)
     for row, (broke, kappa) in zip(rows, expected):
-        assert row.prune_broke_pd == broke and row.kappa == pytest.approx(kappa, rel=1e-9 if broke else 0.05)
+        assert row.prune_broke_pd == broke and row.kappa == pytest.approx(kappa, rel=1e-9)
+    model.load_state_dict(start)                                        # the same blocks again
+    rows = QNewton(model, loss_fn, "classical", fixed_model, prune_d=None).step(x, y)     # PD blocks, no repair
+    for row, lam in zip(rows, unpruned):
+        assert not row.prune_broke_pd and row.kappa == pytest.approx(lam[-1] / lam[0], rel=1e-9)
 
 
 def test_qnewton_kappa_of_a_large_repaired_block_reuses_the_repairs_lanczos_run(fixed_model, monkeypatch):
