@@ -398,6 +398,30 @@ def test_qnewton_kappa_of_a_repaired_block_is_the_exact_kappa_of_the_matrix_it_s
         assert not row.prune_broke_pd and row.kappa == pytest.approx(lam[-1] / lam[0], rel=1e-9)
 
 
+def test_qnewton_step_runs_openblas_on_one_thread_and_restores_it(fixed_model, monkeypatch):
+    """Inside a step NumPy's and SciPy's OpenBLAS run on one thread (torch has the cores: an idle
+    OpenBLAS worker would spin on them); outside it, as the caller set them."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    import scheduler.qnewton as qn
+
+    def openblas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["internal_api"] == "openblas"]
+    inside = []
+    estimate = qn.estimate
+    monkeypatch.setattr(qn, "estimate", lambda *a, **kw: inside.append(openblas_threads()) or estimate(*a, **kw))
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 4), torch.nn.Tanh(), torch.nn.Linear(4, 3))
+    x, y = torch.randn(20, 5), torch.randint(0, 3, (20,))
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = openblas_threads()
+        if not before or max(before) < 2:
+            pytest.skip("OpenBLAS runs one thread on this machine")
+        qn.QNewton(model, torch.nn.functional.cross_entropy, "classical", fixed_model).step(x, y)
+        assert openblas_threads() == before
+    assert inside and all(threads == [1] * len(before) for threads in inside)
+
+
 def test_qnewton_kappa_of_a_large_repaired_block_reuses_the_repairs_lanczos_run(fixed_model, monkeypatch):
     """Beyond EXACT_EIGS_MAX_N the repair's λ_min, λ_max are Lanczos Ritz values with error
     estimates; shifted by δ they are κ of the block solved (the same Krylov space), used where
