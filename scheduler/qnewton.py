@@ -124,6 +124,8 @@ class QNewton(torch.optim.Optimizer):
     ``(inputs, targets)``. Unlike ``torch.optim.LBFGS``, whose closure re-evaluates the loss
     and calls ``backward()`` itself, ours only hands over the batch: the step computes the
     gradient and the curvature blocks on it by ``torch.func``. Returns the step's ledger rows.
+    During a step NumPy's and SciPy's OpenBLAS run on one thread (the step's dense algebra is
+    torch's, :func:`_openblas`); the caller's setting is restored when it returns.
     """
 
     def __init__(self, model: torch.nn.Module, loss_fn: Callable, policy: Policy | str = "hybrid",
@@ -309,9 +311,9 @@ def _openblas() -> ThreadpoolController:
     """NumPy's and SciPy's OpenBLAS in this process (both loaded by now: estimators imports them).
     A step runs them on one thread: its dense algebra is torch's (MKL, OpenMP), and an OpenBLAS
     call on two threads leaves its idle worker spinning for 0.05–0.1 s on the core torch's next
-    call needs. Measured on the default MLP unpruned (``--prune-d 5000``), 40 steps: the solve
-    took 31–45 ms per step with OpenBLAS on two threads, 10.6–10.8 ms on one; the capture 52–53
-    against 38–46 ms. The limit is lifted when the step returns."""
+    call needs. Measured on the default MLP unpruned (``--prune-d 5000``), 40 steps alternating
+    with the limit off: the solve took 28–32 ms per step without it, 8.7–9.8 ms with it; the
+    capture 47–54 against 38–40 ms. The limit is lifted when the step returns."""
     return ThreadpoolController().select(internal_api="openblas")
 
 
