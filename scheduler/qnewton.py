@@ -20,7 +20,7 @@ from estimators.properties import scan_matrix
 from qlsa.spectrum import extreme_eigenvalues
 from hessians import HessianBlock, capture_step, prune, prune_resident, regularize
 from hessians.blocks import trainable_parameters
-from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels, extreme_pair
+from hessians.prune import EXACT_EIGS_MAX_N, STRATEGIES, compile_kernels
 from qlsa.errors import InvalidParameterError
 from qlsa.checks import check_choice, check_epsilon, check_finite_nonnegative, check_gate_time
 from qlsa.matrices import as_matrix
@@ -248,11 +248,6 @@ class QNewton(torch.optim.Optimizer):
         cond = None
         if broke and pr.symmetric:     # the repair's λ_min, λ_max of H (exact, or Lanczos within KAPPA_TOL): no second run
             cond = definite_condition(*pr.eigs_after, pr.eigs_error)
-        elif H.shape[0] <= EXACT_EIGS_MAX_N and scan.properties.hermitian:
-            # exact κ by torch's eigvalsh, the step's one thread pool: SciPy's (condition_number's) would
-            # wake a second BLAS pool, whose idle threads spin on the cores the next capture needs
-            r = extreme_pair(H)
-            cond = definite_condition(r.lo, r.hi) if r.lo > 0 else None
         if cond is None or cond.rel_error > KAPPA_TOL:
             cond = condition_number(H, tol=KAPPA_TOL, exact_max_n=EXACT_EIGS_MAX_N, scan=scan)
         if not cond.definite and scan.properties.hermitian:      # indefinite curvature: damp to λ_min = regularisation
